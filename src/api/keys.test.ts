@@ -14,7 +14,7 @@ describe("keys", () => {
     expect(ownerLabels).toEqual({ uid: "k3.dodil.io/uid", namespace: "k3.dodil.io/namespace", name: "k3.dodil.io/name" });
   });
 
-  it.each([
+  it.each<{ reason: string; annotations: Record<string, string> | undefined; want: boolean }>([
     { reason: "exactly true", annotations: { [annotations.paused]: "true" }, want: true },
     { reason: "other truthy spelling is not accepted", annotations: { [annotations.paused]: "True" }, want: false },
     { reason: "false", annotations: { [annotations.paused]: "false" }, want: false },

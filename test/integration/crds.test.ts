@@ -149,7 +149,7 @@ describe("CRDs on a real apiserver", () => {
       }],
       ["k3ingestjob/docs-backfill", {
         phase: "Running",
-        counts: { total: 4, pending: 1, running: 1, succeeded: 2, failed: 0 },
+        counts: { total: 4, queued: 1, running: 1, succeeded: 2, failed: 0 },
       }],
     ];
     for (const [resource, status] of statuses) {

@@ -9,6 +9,10 @@ export type K3IngestJobStatusConditionStatus = "True" | "False" | "Unknown";
  * Pending (not triggered yet, e.g. waiting for the rule), Running, Succeeded (every per-object job succeeded) or Failed (at least one failed, or the run could not be triggered).
  */
 export type K3IngestJobStatusPhase = "Pending" | "Running" | "Succeeded" | "Failed";
+/**
+ * State of the job as the service reports it.
+ */
+export type K3IngestJobStatusJobState = "Queued" | "Running" | "Succeeded" | "Failed";
 
 /**
  * K3IngestJob is one manual ingest run of a K3IngestRule, observed like a batch/v1 Job: the operator triggers it once (TriggerIngest), then follows the per-object jobs until every one has finished; `kubectl wait --for=condition=Complete k3job/NAME` waits for success. The spec is immutable; the service has no remote cancel, so deleting the object only stops observing the run.
@@ -72,6 +76,10 @@ export interface K3IngestJobStatus {
    */
   ruleId?: string;
   /**
+   * Id the service gave the run when it was triggered (TriggerIngest); its presence means the run has been triggered and is never triggered again.
+   */
+  triggerId?: string;
+  /**
    * The run's per-object jobs, at most 1000 (counts covers all of them).
    */
   jobs?: K3IngestJobStatusJob[];
@@ -123,10 +131,7 @@ export interface K3IngestJobStatusJob {
    * Key of the source object the job ingests.
    */
   objectKey?: string;
-  /**
-   * State of the job as the service reports it, e.g. Running, Succeeded, Failed.
-   */
-  state?: string;
+  state?: K3IngestJobStatusJobState;
   /**
    * How many times the service has tried the job.
    */
@@ -159,7 +164,7 @@ export interface K3IngestJobStatusCounts {
   /**
    * Jobs waiting to run.
    */
-  pending?: number;
+  queued?: number;
   /**
    * Jobs running now.
    */

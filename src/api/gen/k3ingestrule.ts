@@ -21,6 +21,14 @@ export type K3IngestRuleManagementPolicy = "Full" | "ObserveOnly";
  * Status of the condition, one of True, False, Unknown.
  */
 export type K3IngestRuleStatusConditionStatus = "True" | "False" | "Unknown";
+/**
+ * State of the job as the service reports it.
+ */
+export type K3IngestRuleStatusJobsLastJobState = "Queued" | "Running" | "Succeeded" | "Failed";
+/**
+ * State of the job as the service reports it.
+ */
+export type K3IngestRuleStatusJobsRecentItemState = "Queued" | "Running" | "Succeeded" | "Failed";
 
 /**
  * K3IngestRule connects one source to one pipeline: it says which of the source's objects are ingested into the pipeline and when (on new objects, on changes, on a schedule, or only manually). The operator creates, updates and deletes the remote rule to match spec, or only observes it when managementPolicy is ObserveOnly.
@@ -249,10 +257,7 @@ export interface K3IngestRuleStatusJobsLastJob {
    * Key of the source object the job ingests.
    */
   objectKey?: string;
-  /**
-   * State of the job as the service reports it, e.g. Running, Succeeded, Failed.
-   */
-  state?: string;
+  state?: K3IngestRuleStatusJobsLastJobState;
   /**
    * When the job started.
    */
@@ -278,10 +283,7 @@ export interface K3IngestRuleStatusJobsRecentItem {
    * Key of the source object the job ingests.
    */
   objectKey?: string;
-  /**
-   * State of the job as the service reports it, e.g. Running, Succeeded, Failed.
-   */
-  state?: string;
+  state?: K3IngestRuleStatusJobsRecentItemState;
   /**
    * When the job started.
    */

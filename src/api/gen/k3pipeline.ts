@@ -21,6 +21,10 @@ export type K3PipelineManagementPolicy = "Full" | "ObserveOnly";
  * Status of the condition, one of True, False, Unknown.
  */
 export type K3PipelineStatusConditionStatus = "True" | "False" | "Unknown";
+/**
+ * State of the pipeline as the K3 service reports it.
+ */
+export type K3PipelineStatusState = "Active" | "Error" | "Disabled";
 
 /**
  * K3Pipeline is one Dodil K3 pipeline: a Scriptum template from the service's catalog, its parameters, and the destinations the results are written to. The operator creates, updates and deletes the remote pipeline to match spec, or only observes it when managementPolicy is ObserveOnly.
@@ -122,10 +126,7 @@ export interface K3PipelineStatus {
    */
   pipelineId?: string;
   template?: K3PipelineStatusTemplate;
-  /**
-   * State of the pipeline as the K3 service reports it, e.g. Active.
-   */
-  state?: string;
+  state?: K3PipelineStatusState;
 }
 /**
  * One aspect of the object's state, in the metav1.Condition shape.

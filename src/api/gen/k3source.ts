@@ -10,6 +10,10 @@ export type K3SourceType = "S3" | "GCS" | "AzureBlob" | "GitHub" | "GoogleDrive"
  */
 export type K3SourceCredentialType = "AccessKey" | "ApiKey" | "PersonalAccessToken" | "OAuth";
 /**
+ * OAuth identity provider; it must fit spec.type (GitHub for GitHub, Google for GoogleDrive, Microsoft for SharePoint). Empty = derived from spec.type.
+ */
+export type K3SourceCredentialOauthProvider = "Google" | "Microsoft" | "GitHub";
+/**
  * What deleting this object does remotely: Delete (default) deletes the remote source; Orphan leaves it in place. Ignored when managementPolicy is ObserveOnly.
  *
  * @default "Delete"
@@ -29,6 +33,14 @@ export type K3SourceStatusConditionStatus = "True" | "False" | "Unknown";
  * State of the source as the K3 service reports it.
  */
 export type K3SourceStatusState = "Pending" | "Active" | "Error" | "Disabled";
+/**
+ * State of the run as the service reports it.
+ */
+export type K3SourceStatusSyncDiscoveryState = "Queued" | "Running" | "Succeeded" | "Failed";
+/**
+ * State of the run as the service reports it.
+ */
+export type K3SourceStatusSyncIngestionState = "Queued" | "Running" | "Succeeded" | "Failed";
 
 /**
  * K3Source is one external data source of Dodil K3 Pipelines (an S3 bucket, a GitHub repository, a Google Drive folder, ...) together with the credential the service uses to read it. The operator creates, updates and deletes the remote source to match spec, or only observes it when managementPolicy is ObserveOnly.
@@ -205,10 +217,7 @@ export interface K3SourceCredentialSecretRef {
  * OAuth consent settings, required iff type is OAuth. The operator publishes the consent URL in status.oauth.authorizationUrl; after consenting, paste the returned code into the Secret under key code.
  */
 export interface K3SourceCredentialOauth {
-  /**
-   * OAuth provider as the K3 service names it (e.g. github, google, microsoft); empty = derived from spec.type.
-   */
-  provider?: string;
+  provider?: K3SourceCredentialOauthProvider;
   /**
    * URI the provider sends the user back to after consent; it must be registered with the provider.
    */
@@ -326,6 +335,10 @@ export interface K3SourceStatusOauth {
    * Open this URL, consent, then paste the returned code into the credential Secret under key code.
    */
   authorizationUrl?: string;
+  /**
+   * The opaque state value of the consent URL, given back to the service with the code (ExchangeOAuthCode). Not a secret: it is part of the URL.
+   */
+  state?: string;
 }
 /**
  * The source's discovery and ingestion runs, as GetSyncStatus reports them.
@@ -346,10 +359,7 @@ export interface K3SourceStatusSync {
  * The last discovery run (listing the source's objects).
  */
 export interface K3SourceStatusSyncDiscovery {
-  /**
-   * State of the run as the service reports it, e.g. Running, Succeeded, Failed.
-   */
-  state?: string;
+  state?: K3SourceStatusSyncDiscoveryState;
   /**
    * When the run started.
    */
@@ -371,10 +381,7 @@ export interface K3SourceStatusSyncDiscovery {
  * The last ingestion run (feeding discovered objects to pipelines).
  */
 export interface K3SourceStatusSyncIngestion {
-  /**
-   * State of the run as the service reports it, e.g. Running, Succeeded, Failed.
-   */
-  state?: string;
+  state?: K3SourceStatusSyncIngestionState;
   /**
    * When the run started.
    */
@@ -395,4 +402,8 @@ export interface K3SourceStatusSyncIngestion {
    * Whether the run re-ingested every object rather than only new and changed ones.
    */
   fullSync?: boolean;
+  /**
+   * Details from the service, e.g. why the run failed.
+   */
+  message?: string;
 }
