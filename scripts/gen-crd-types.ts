@@ -117,7 +117,7 @@ function objectSchema(crd: Crd): JSONSchema {
       enum: [`${crd.spec.group}/${version.name}`],
     },
     kind: { description: props.kind?.description, type: "string", enum: [kind] },
-    metadata: { description: props.metadata?.description, tsType: "ObjectMeta" },
+    metadata: { description: "Standard object metadata (name, namespace, labels, annotations, ...).", tsType: "ObjectMeta" },
   };
   // Spec children are named after the kind alone (K3SourceCredential); status children keep
   // the Status infix (K3SourceStatusCredential) so the two never collide.
