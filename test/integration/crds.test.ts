@@ -58,7 +58,7 @@ describe("CRDs on a real apiserver", () => {
     expect(states).toEqual(crdNames.map((name) => ({ name, established: "True", namesAccepted: "True" })));
   });
 
-  test.for(exampleFiles)("example %s applies with strict field validation", async (file, { namespace }) => {
+  test.concurrent.for(exampleFiles)("example %s applies with strict field validation", async (file, { namespace, expect }) => {
     const result = await kubectl(["apply", "-n", namespace, "--validate=strict", "-f", path.join(examplesDir, file)]);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
@@ -92,7 +92,7 @@ describe("CRDs on a real apiserver", () => {
     expect(got[2]!.spec).toMatchObject({ deletionPolicy: "Delete", managementPolicy: "Full", enabled: true, jobHistoryLimit: 10 });
   });
 
-  test.for(rejections)("rejects $reason", async ({ manifest, before, message }, { namespace }) => {
+  test.concurrent.for(rejections)("rejects $reason", async ({ manifest, before, message }, { namespace, expect }) => {
     if (before) {
       const created = await apply(namespace, before);
       expect(created.stderr).toBe("");
