@@ -139,11 +139,11 @@ export class CallRunner {
   #newState(spec: CallSpec, options: K3CallOptions): CallState {
     const timeoutMs = options.timeoutMs ?? this.#settings.timeoutMs;
     const totalTimeoutMs = options.totalTimeoutMs ?? Math.max(this.#settings.totalTimeoutMs, timeoutMs);
-    const signals = options.signal === undefined ? [this.#closed.signal] : [this.#closed.signal, options.signal];
+    const signal = options.signal === undefined ? this.#closed.signal : AbortSignal.any([this.#closed.signal, options.signal]);
     return {
       ...spec,
       requestId: options.requestId !== undefined && options.requestId !== "" ? options.requestId : randomUUID(),
-      signal: AbortSignal.any(signals),
+      signal,
       timeoutMs,
       overallDeadline: Date.now() + totalTimeoutMs,
     };
@@ -209,7 +209,10 @@ export class CallRunner {
           else resolve(response);
         },
       );
-      const cancel = (): void => call.cancel();
+      // A declaration, so the callback may name it even before this line runs.
+      function cancel(): void {
+        call.cancel();
+      }
       state.signal.addEventListener("abort", cancel, { once: true });
     });
   }
