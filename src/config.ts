@@ -67,7 +67,8 @@ function truthy(text: string | undefined): boolean {
 /** Reads the configuration from argv and env; throws a readable error on bad values. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }]));
-  const { values } = parseArgs({ args: argv, options: options as ParseArgsConfig["options"], strict: true });
+  const parsed = parseArgs({ args: argv, options: options as ParseArgsConfig["options"], strict: true });
+  const values = parsed.values as Record<string, string | boolean | undefined>;
   const pick = (name: keyof typeof flags): string | undefined => {
     const fromFlag = values[name];
     if (fromFlag !== undefined) return String(fromFlag);
