@@ -44,13 +44,14 @@ const IMMUTABLE_SOURCE_FIELDS: Readonly<Record<string, string>> = {
 /** Checks the config case of a source against its type, adding violations under `source.`. */
 function checkConfig(source: Source, violations: Violations): void {
   const expected = CONFIG_CASES.find((c) => c.type === source.type);
+  if (source.internalS3 !== undefined) violations.add("source.internal_s3", "output only", "OUTPUT_ONLY");
+  // Without a valid type there is nothing to check the config against; source.type says why.
+  if (expected === undefined) return;
   for (const c of CONFIG_CASES) {
     if (c !== expected && source[c.key] !== undefined) {
       violations.add(`source.${snake(c.key)}`, `does not match source.type; set only the config of the source's type`, "CONFIG_TYPE_MISMATCH");
     }
   }
-  if (source.internalS3 !== undefined) violations.add("source.internal_s3", "output only", "OUTPUT_ONLY");
-  if (expected === undefined) return;
   const config = source[expected.key] as unknown as Record<string, string> | undefined;
   if (config === undefined) {
     violations.add(`source.${snake(expected.key)}`, `required for a source of this type`, "REQUIRED");
