@@ -167,16 +167,16 @@ describe("templates", () => {
       ["tpl_image_captioner", "image-captioner", "1.1.0", ["1.0.0", "1.1.0"]],
     ]);
     const chunker = templates[0]!;
-    const params = (i: number) => chunker.versions[i]!.parameters.map((p) => [p.name, p.type, p.required, p.defaultValue]);
+    const params = (i: number) => chunker.versions[i]!.parameters.map((p) => [p.name, p.type, p.required, p.defaultValue as unknown]);
     expect(params(0)).toEqual([
       ["chunkSize", ParameterType.PARAMETER_TYPE_INTEGER, true, null],
       ["overlap", ParameterType.PARAMETER_TYPE_INTEGER, false, 0],
       ["splitter", ParameterType.PARAMETER_TYPE_STRING, false, "paragraph"],
     ]);
     expect(params(1)).toContainEqual(["minChunkSize", ParameterType.PARAMETER_TYPE_INTEGER, false, null]);
-    const pdf = templates[1]!.versions[0]!.parameters.map((p) => [p.name, p.type, p.defaultValue]);
+    const pdf = templates[1]!.versions[0]!.parameters.map((p) => [p.name, p.type, p.defaultValue as unknown]);
     expect(pdf).toEqual([["ocr", ParameterType.PARAMETER_TYPE_BOOLEAN, false], ["language", ParameterType.PARAMETER_TYPE_STRING, "en"]]);
-    const captioner = templates[2]!.versions[0]!.parameters.map((p) => [p.name, p.type, p.required, p.defaultValue]);
+    const captioner = templates[2]!.versions[0]!.parameters.map((p) => [p.name, p.type, p.required, p.defaultValue as unknown]);
     expect(captioner).toEqual([["model", ParameterType.PARAMETER_TYPE_STRING, true, null], ["maxTokens", ParameterType.PARAMETER_TYPE_INTEGER, false, 256]]);
   });
 
