@@ -105,6 +105,7 @@ export class TenantState {
   /** Object key → etag last sent to each rule's pipeline by an ingestion run. */
   readonly sentByRule = new Map<string, Map<string, string>>();
   private readonly idempotency = new Map<string, IdempotencyEntry>();
+  private readonly names: Record<NamedKind, Map<string, string>> = { source: new Map(), credential: new Map(), pipeline: new Map(), rule: new Map() };
   private seq = 0;
 
   constructor(readonly tenant: string, createdAt: number) {
@@ -118,6 +119,7 @@ export class TenantState {
         internalS3: { bucket: "k3-internal", prefix: `tenants/${tenant}/` }, createTime: at, updateTime: at,
       },
     });
+    this.recordName("source", "internal-s3", id);
   }
 
   /** The next creation sequence number of this tenant. */
@@ -138,14 +140,24 @@ export class TenantState {
 
   /** Throws ALREADY_EXISTS when another resource of the kind has this display name. */
   assertNameFree(kind: NamedKind, displayName: string, exceptId = ""): void {
-    const names: Iterable<{ id: string; displayName: string }> = {
-      source: () => [...this.sources.values()].map((r) => r.source),
-      credential: () => [...this.credentials.values()].map((r) => r.credential),
-      pipeline: () => [...this.pipelines.values()].map((r) => r.pipeline),
-      rule: () => [...this.rules.values()].map((r) => r.rule),
-    }[kind]();
-    for (const item of names) {
-      if (item.displayName === displayName && item.id !== exceptId) throw displayNameTaken(kind, displayName, item.id);
+    const holder = this.names[kind].get(displayName);
+    // The index is only ever added to; an entry whose resource is gone or renamed is stale.
+    if (holder !== undefined && holder !== exceptId && this.displayNameOf(kind, holder) === displayName) {
+      throw displayNameTaken(kind, displayName, holder);
+    }
+  }
+
+  /** Records that resource `id` of the kind now has this display name (after a commit). */
+  recordName(kind: NamedKind, displayName: string, id: string): void {
+    this.names[kind].set(displayName, id);
+  }
+
+  private displayNameOf(kind: NamedKind, id: string): string | undefined {
+    switch (kind) {
+      case "source": return this.sources.get(id)?.source.displayName;
+      case "credential": return this.credentials.get(id)?.credential.displayName;
+      case "pipeline": return this.pipelines.get(id)?.pipeline.displayName;
+      case "rule": return this.rules.get(id)?.rule.displayName;
     }
   }
 }

@@ -94,6 +94,7 @@ export const credentialHandlers: CredentialHandlers = {
       createTime: at, updateTime: at,
     };
     ctx.tenant.credentials.set(credential.id, { seq: ctx.tenant.nextSeq(), credential, secret: secret as SecretMaterial });
+    ctx.tenant.recordName("credential", credential.displayName, credential.id);
     const response = { credential: copy(credential) };
     ctx.tenant.remember(ctx.rpc, request.requestId, { id: credential.id, response: copy(response) });
     return response;

@@ -87,6 +87,7 @@ export const oauthHandlers: OAuthHandlers = {
     ctx.tenant.credentials.set(credential.id, {
       seq: ctx.tenant.nextSeq(), credential, secret: { kind: "oauth", accessToken: token("ya29."), refreshToken: token("1//") },
     });
+    ctx.tenant.recordName("credential", credential.displayName, credential.id);
     const response = { credential: copy(credential) };
     ctx.tenant.remember(ctx.rpc, request.requestId, { id: credential.id, response: copy(response) });
     return response;

@@ -79,6 +79,7 @@ export const pipelineHandlers: Handlers<typeof PipelineServiceService> = {
     const at = new Date(ctx.now);
     const pipeline: Pipeline = { ...resolved, id: newId("pl"), state: PipelineState.PIPELINE_STATE_ACTIVE, stateMessage: "", createTime: at, updateTime: at };
     ctx.tenant.pipelines.set(pipeline.id, { seq: ctx.tenant.nextSeq(), pipeline });
+    ctx.tenant.recordName("pipeline", pipeline.displayName, pipeline.id);
     const response = { pipeline: copy(pipeline) };
     ctx.tenant.remember(ctx.rpc, request.requestId, { id: pipeline.id, response: copy(response) });
     return response;
@@ -120,6 +121,7 @@ export const pipelineHandlers: Handlers<typeof PipelineServiceService> = {
     ctx.tenant.assertNameFree("pipeline", resolved.displayName, resolved.id);
     if (paths.size > 0) resolved.updateTime = new Date(ctx.now);
     record.pipeline = resolved;
+    ctx.tenant.recordName("pipeline", resolved.displayName, resolved.id);
     return { pipeline: copy(resolved) };
   },
 

@@ -96,6 +96,7 @@ export const ruleHandlers: RuleHandlers = {
     };
     const record = { seq: ctx.tenant.nextSeq(), rule };
     ctx.tenant.rules.set(rule.id, record);
+    ctx.tenant.recordName("rule", rule.displayName, rule.id);
     const response = { rule: ruleView(ctx, record) };
     ctx.tenant.remember(ctx.rpc, request.requestId, { id: rule.id, response: copy(response) });
     return response;
@@ -146,6 +147,7 @@ export const ruleHandlers: RuleHandlers = {
     if (paths.has("pipeline_id")) assertPipelineExists(ctx.tenant, next.pipelineId);
     if (paths.size > 0) next.updateTime = new Date(ctx.now);
     record.rule = next;
+    ctx.tenant.recordName("rule", next.displayName, next.id);
     return { rule: ruleView(ctx, record) };
   },
 

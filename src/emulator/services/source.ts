@@ -136,6 +136,7 @@ export const sourceHandlers: SourceHandlers = {
     };
     const record = { seq: ctx.tenant.nextSeq(), source };
     ctx.tenant.sources.set(source.id, record);
+    ctx.tenant.recordName("source", source.displayName, source.id);
     const response = { source: sourceView(ctx, record) };
     ctx.tenant.remember(ctx.rpc, request.requestId, { id: source.id, response: copy(response) });
     return response;
@@ -184,6 +185,7 @@ export const sourceHandlers: SourceHandlers = {
     assertCredentialExists(ctx.tenant, next.credentialId);
     if (paths.size > 0) next.updateTime = new Date(ctx.now);
     record.source = next;
+    ctx.tenant.recordName("source", next.displayName, next.id);
     return { source: sourceView(ctx, record) };
   },
 

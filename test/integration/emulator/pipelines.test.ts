@@ -65,6 +65,15 @@ describe("pipelines", () => {
     });
   });
 
+  it("frees a display name when its pipeline is renamed or deleted", async () => {
+    const { pipeline } = await env.k3.pipeline.createPipeline({ pipeline: pipelineInput("name-a") });
+    await env.k3.pipeline.updatePipeline({ pipeline: { id: pipeline!.id, displayName: "name-b" }, updateMask: ["display_name"] });
+    const reused = await env.k3.pipeline.createPipeline({ pipeline: pipelineInput("name-a") });
+    await expectGrpcError(env.k3.pipeline.createPipeline({ pipeline: pipelineInput("name-b") }), GrpcStatus.ALREADY_EXISTS);
+    await env.k3.pipeline.deletePipeline({ id: reused.pipeline!.id });
+    expect((await env.k3.pipeline.createPipeline({ pipeline: pipelineInput("name-a") })).pipeline?.displayName).toBe("name-a");
+  });
+
   describe("GetPipeline", () => {
     it("returns a pipeline by id; NOT_FOUND otherwise", async () => {
       const { pipeline } = await env.k3.pipeline.createPipeline({ pipeline: pipelineInput("get-me") });
