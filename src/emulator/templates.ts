@@ -67,9 +67,14 @@ export function listTemplates(): Template[] {
   return structuredClone<Template[]>([...CATALOG]);
 }
 
-/** Finds a template by id or by name; undefined when unknown. */
+/** The catalog entry of a template by id or by name, shared and read-only; undefined when unknown. */
+export function catalogTemplate(idOrName: { id?: string; name?: string }): Readonly<Template> | undefined {
+  return CATALOG.find((t) => (idOrName.id !== undefined && idOrName.id !== "" ? t.id === idOrName.id : t.name === idOrName.name));
+}
+
+/** Finds a template by id or by name (a fresh copy); undefined when unknown. */
 export function findTemplate(idOrName: { id?: string; name?: string }): Template | undefined {
-  const found = CATALOG.find((t) => (idOrName.id !== undefined && idOrName.id !== "" ? t.id === idOrName.id : t.name === idOrName.name));
+  const found = catalogTemplate(idOrName);
   return found === undefined ? undefined : structuredClone<Template>(found);
 }
 

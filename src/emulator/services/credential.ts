@@ -96,7 +96,7 @@ export const credentialHandlers: CredentialHandlers = {
     ctx.tenant.credentials.set(credential.id, { seq: ctx.tenant.nextSeq(), credential, secret: secret as SecretMaterial });
     ctx.tenant.recordName("credential", credential.displayName, credential.id);
     const response = { credential: copy(credential) };
-    ctx.tenant.remember(ctx.rpc, request.requestId, { id: credential.id, response: copy(response) });
+    ctx.tenant.remember(ctx.rpc, request.requestId, { id: credential.id, response });
     return response;
   },
 

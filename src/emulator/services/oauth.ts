@@ -89,7 +89,7 @@ export const oauthHandlers: OAuthHandlers = {
     });
     ctx.tenant.recordName("credential", credential.displayName, credential.id);
     const response = { credential: copy(credential) };
-    ctx.tenant.remember(ctx.rpc, request.requestId, { id: credential.id, response: copy(response) });
+    ctx.tenant.remember(ctx.rpc, request.requestId, { id: credential.id, response });
     return response;
   },
 

@@ -11,15 +11,18 @@ import { invalidArgument, notFound, Violations } from "../errors.js";
 import { resolveUpdateMask } from "../field-mask.js";
 import { matchesLabels, paginate } from "../pagination.js";
 import { newId, type PipelineRecord, type TenantState } from "../store.js";
-import { checkParameters, findTemplate, listTemplates } from "../templates.js";
+import { catalogTemplate, checkParameters, findTemplate, listTemplates } from "../templates.js";
 import { copy, requireId } from "./common.js";
 
-/** Checks every field of a pipeline's desired state, resolving an empty version to the latest. */
+/**
+ * Checks every field of a pipeline's desired state, resolving an empty version to the latest.
+ * The result shares nested values with `pipeline`, which callers own (a decoded request).
+ */
 function checkPipeline(pipeline: Pipeline, violations: Violations): Pipeline {
   if (pipeline.displayName === "") violations.add("pipeline.display_name", "required", "REQUIRED");
-  const resolved = copy(pipeline);
+  const resolved = { ...pipeline };
   const name = pipeline.template?.name ?? "";
-  const template = name === "" ? undefined : findTemplate({ name });
+  const template = name === "" ? undefined : catalogTemplate({ name });
   if (name === "") {
     violations.add("pipeline.template.name", "required", "REQUIRED");
   } else if (template === undefined) {
@@ -45,7 +48,7 @@ function checkPipeline(pipeline: Pipeline, violations: Violations): Pipeline {
       violations.add(`${field}.type`, "required: VECTOR_STORE, WAREHOUSE, S3 or WEBHOOK", "REQUIRED");
     }
   });
-  resolved.parameters = copy(pipeline.parameters ?? {});
+  resolved.parameters = pipeline.parameters ?? {};
   return resolved;
 }
 
@@ -81,7 +84,7 @@ export const pipelineHandlers: Handlers<typeof PipelineServiceService> = {
     ctx.tenant.pipelines.set(pipeline.id, { seq: ctx.tenant.nextSeq(), pipeline });
     ctx.tenant.recordName("pipeline", pipeline.displayName, pipeline.id);
     const response = { pipeline: copy(pipeline) };
-    ctx.tenant.remember(ctx.rpc, request.requestId, { id: pipeline.id, response: copy(response) });
+    ctx.tenant.remember(ctx.rpc, request.requestId, { id: pipeline.id, response });
     return response;
   },
 

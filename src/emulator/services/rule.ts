@@ -98,7 +98,7 @@ export const ruleHandlers: RuleHandlers = {
     ctx.tenant.rules.set(rule.id, record);
     ctx.tenant.recordName("rule", rule.displayName, rule.id);
     const response = { rule: ruleView(ctx, record) };
-    ctx.tenant.remember(ctx.rpc, request.requestId, { id: rule.id, response: copy(response) });
+    ctx.tenant.remember(ctx.rpc, request.requestId, { id: rule.id, response });
     return response;
   },
 

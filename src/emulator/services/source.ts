@@ -138,7 +138,7 @@ export const sourceHandlers: SourceHandlers = {
     ctx.tenant.sources.set(source.id, record);
     ctx.tenant.recordName("source", source.displayName, source.id);
     const response = { source: sourceView(ctx, record) };
-    ctx.tenant.remember(ctx.rpc, request.requestId, { id: source.id, response: copy(response) });
+    ctx.tenant.remember(ctx.rpc, request.requestId, { id: source.id, response });
     return response;
   },
 
