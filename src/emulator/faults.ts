@@ -21,6 +21,10 @@ export interface FaultOptions {
   rpcLatencyMs?: Readonly<Record<string, number>>;
   /** Probabilistic errors per RPC. */
   errorRates?: Readonly<Record<string, ErrorRate>>;
+  /** Calls to fail from the start, as with {@link FaultInjector.failNext}. */
+  failNext?: readonly { rpc: string; count: number; code?: GrpcStatus; message?: string }[];
+  /** Answers to lose from the start, as with {@link FaultInjector.loseAnswerNext}. */
+  loseAnswerNext?: readonly { rpc: string; count: number }[];
   /** Source of randomness for error rates; default Math.random. */
   random?: () => number;
 }
@@ -41,6 +45,8 @@ export class FaultInjector {
     this.random = options.random ?? Math.random;
     for (const [rpc, ms] of Object.entries(options.rpcLatencyMs ?? {})) this.setRpcLatency(rpc, ms);
     for (const [rpc, rate] of Object.entries(options.errorRates ?? {})) this.setErrorRate(rpc, rate);
+    for (const f of options.failNext ?? []) this.failNext(f.rpc, f.count, f.code, f.message);
+    for (const l of options.loseAnswerNext ?? []) this.loseAnswerNext(l.rpc, l.count);
   }
 
   private check(rpc: string): void {

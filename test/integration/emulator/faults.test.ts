@@ -75,12 +75,23 @@ describe("faults", () => {
   });
 
   it("starts with faults given as options", async () => {
-    const slow = await startTestEnv({ faults: { latencyMs: 40, errorRates: { ListSources: { rate: 1, code: GrpcStatus.ABORTED } } } });
+    const slow = await startTestEnv({
+      faults: {
+        latencyMs: 40,
+        errorRates: { ListSources: { rate: 1, code: GrpcStatus.ABORTED } },
+        failNext: [{ rpc: "GetTemplate", count: 1, code: GrpcStatus.UNAVAILABLE }],
+        loseAnswerNext: [{ rpc: "CreatePipeline", count: 1 }],
+      },
+    });
     try {
       const started = performance.now();
       await slow.k3.pipeline.listTemplates({});
       expect(performance.now() - started).toBeGreaterThanOrEqual(35);
       await expectGrpcError(slow.k3.source.listSources({}), GrpcStatus.ABORTED);
+      await expectGrpcError(slow.k3.pipeline.getTemplate({ name: "pdf-to-markdown" }), GrpcStatus.UNAVAILABLE);
+      expect((await slow.k3.pipeline.getTemplate({ name: "pdf-to-markdown" })).template?.name).toBe("pdf-to-markdown");
+      await expectGrpcError(slow.k3.pipeline.createPipeline({ pipeline: pipelineInput("lost-at-start") }), GrpcStatus.UNAVAILABLE);
+      expect((await slow.k3.pipeline.listPipelines({})).pipelines.map((p) => p.displayName)).toEqual(["lost-at-start"]);
     } finally {
       await slow.close();
     }
