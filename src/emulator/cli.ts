@@ -1,0 +1,101 @@
+// The k3-emulator command line: `serve` runs the emulator until SIGINT/SIGTERM, `token`
+// prints a bearer JWT for a tenant. Logs go to stderr; stdout carries only what the command
+// produces (the listening address, the token), so scripts can read it.
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { mintToken } from "./auth.js";
+import { startEmulator } from "./index.js";
+
+/** Usage text of the command. */
+export const USAGE = `Usage:
+  k3-emulator serve --secret S [--port 50051] [--host 127.0.0.1] [--time-scale 1] [--log-level info]
+      Runs the in-memory K3 service (plaintext gRPC, reflection, health) until interrupted.
+      Prints "k3-emulator listening on HOST:PORT" on stdout once ready. --port 0 picks a free port.
+      The secret may also come from K3_EMULATOR_SECRET.
+  k3-emulator token --secret S --tenant T [--ttl 1h]
+      Prints an HS256 JWT for tenant T; --ttl accepts 90, 90s, 15m, 1h, 7d.
+  k3-emulator --help
+`;
+
+/** Where the command writes; injectable for tests. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Resolves when the process is asked to stop (default: SIGINT or SIGTERM). */
+  stopSignal?: Promise<void>;
+}
+
+const defaultIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+class UsageError extends Error {}
+
+/** Parses "90", "90s", "15m", "1h" or "7d" into seconds. */
+export function parseTtl(text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (match === null) throw new UsageError(`invalid --ttl "${text}": use e.g. 90s, 15m, 1h or 7d`);
+  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as "" | "s" | "m" | "h" | "d"];
+  return Number(match[1]) * unit;
+}
+
+function parseNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new UsageError(`invalid --${flag} "${text}": not a number`);
+  return value;
+}
+
+const waitForSignal = (): Promise<void> => new Promise((resolve) => {
+  process.once("SIGINT", () => resolve());
+  process.once("SIGTERM", () => resolve());
+});
+
+async function serve(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args, strict: true,
+    options: { secret: { type: "string" }, port: { type: "string" }, host: { type: "string" }, "time-scale": { type: "string" }, "log-level": { type: "string" } },
+  });
+  const secret = values.secret ?? process.env.K3_EMULATOR_SECRET;
+  if (secret === undefined || secret === "") throw new UsageError("serve needs --secret (or K3_EMULATOR_SECRET)");
+  const logger = pino({ level: values["log-level"] ?? "info" }, pino.destination(2));
+  const handle = await startEmulator({
+    secret, logger, host: values.host ?? "127.0.0.1",
+    port: parseNumber("port", values.port, 50051),
+    timeScale: parseNumber("time-scale", values["time-scale"], 1),
+  });
+  io.out(`k3-emulator listening on ${handle.address}`);
+  await (io.stopSignal ?? waitForSignal());
+  await handle.stop();
+  return 0;
+}
+
+function token(args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, strict: true, options: { secret: { type: "string" }, tenant: { type: "string" }, ttl: { type: "string" } } });
+  const secret = values.secret ?? process.env.K3_EMULATOR_SECRET;
+  if (secret === undefined || secret === "") throw new UsageError("token needs --secret (or K3_EMULATOR_SECRET)");
+  if (values.tenant === undefined || values.tenant === "") throw new UsageError("token needs --tenant");
+  io.out(mintToken({ secret, tenant: values.tenant, ttlSeconds: parseTtl(values.ttl ?? "1h") }));
+  return 0;
+}
+
+/** Runs the command line; resolves to the process exit code. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "serve") return await serve(rest, io);
+    if (command === "token") return token(rest, io);
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+      io.err(`k3-emulator: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { globToRegExp, isMimePattern, mimeMatches } from "./glob.js";
+
+describe("globToRegExp", () => {
+  it.each([
+    { reason: "** crosses directories", glob: "**/*.pdf", key: "a/b/c.pdf", expected: true },
+    { reason: "**/ also matches no directory", glob: "**/*.pdf", key: "c.pdf", expected: true },
+    { reason: "* stays in one segment", glob: "reports/*.pdf", key: "reports/2026/x.pdf", expected: false },
+    { reason: "* within a segment", glob: "reports/*/x.pdf", key: "reports/2026/x.pdf", expected: true },
+    { reason: "? is one character", glob: "a?.md", key: "ab.md", expected: true },
+    { reason: "? is not a slash", glob: "a?b", key: "a/b", expected: false },
+    { reason: "dots are literal", glob: "*.md", key: "readme-md", expected: false },
+    { reason: "trailing ** takes everything below", glob: "docs/**", key: "docs/guides/setup.md", expected: true },
+    { reason: "anchored at both ends", glob: "docs", key: "docs/x", expected: false },
+  ])("$reason", ({ glob, key, expected }) => {
+    expect(globToRegExp(glob).test(key)).toBe(expected);
+  });
+});
+
+describe("MIME patterns", () => {
+  it.each([
+    { pattern: "text/*", mime: "text/markdown", expected: true },
+    { pattern: "text/*", mime: "application/pdf", expected: false },
+    { pattern: "application/pdf", mime: "application/pdf", expected: true },
+    { pattern: "*/*", mime: "image/png", expected: true },
+  ])("$pattern matches $mime: $expected", ({ pattern, mime, expected }) => {
+    expect(mimeMatches(pattern, mime)).toBe(expected);
+  });
+
+  it.each([["text/*", true], ["application/vnd.ms-excel", true], ["pdf", false], ["/x", false]])("isMimePattern(%s) = %s", (pattern, expected) => {
+    expect(isMimePattern(pattern)).toBe(expected);
+  });
+});
