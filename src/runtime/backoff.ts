@@ -21,3 +21,17 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
 export function withJitter(ms: number, fraction: number, random: Random = Math.random): number {
   return Math.max(0, Math.round(ms * (1 + fraction * (2 * random() - 1))));
 }
+
+/** Resolves after `ms`, or as soon as `signal` aborts (never rejects), so loops can sleep and still stop promptly. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -141,7 +141,11 @@ describe("ndjsonLines", () => {
     const bytes = new TextEncoder().encode('{"a":"é"}\n\n{"b":2}');
     const chunks = [bytes.slice(0, 7), bytes.slice(7, 12), bytes.slice(12)];
     const lines: string[] = [];
-    for await (const l of ndjsonLines((async function* () { yield* chunks; })())) lines.push(l);
+    const stream = (async function* (): AsyncGenerator<Uint8Array> {
+      await Promise.resolve();
+      yield* chunks;
+    })();
+    for await (const l of ndjsonLines(stream)) lines.push(l);
     expect(lines).toEqual(['{"a":"é"}', '{"b":2}']);
   });
 });

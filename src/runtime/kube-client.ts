@@ -22,6 +22,8 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /** aborting cancels the call */
+  signal?: AbortSignal;
 }
 
 /** Options of a watch call. */
@@ -120,8 +122,8 @@ class HttpKubeClient implements KubeClient {
 
   async list<T extends KubeObject>(rt: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
     const path = collectionPath(rt, options.namespace);
-    const { namespace: _ns, ...query } = options;
-    const resp = await this.send({ method: HttpMethod.GET, path, query, context: `list ${path}` });
+    const { namespace: _ns, signal, ...query } = options;
+    const resp = await this.send({ method: HttpMethod.GET, path, query, signal, context: `list ${path}` });
     return (await this.json(resp)) as KubeList<T>;
   }
 
@@ -174,7 +176,10 @@ class HttpKubeClient implements KubeClient {
       ctx.setBody(JSON.stringify(spec.body));
       ctx.setHeaderParam("Content-Type", spec.contentType ?? "application/json");
     }
-    ctx.setSignal(spec.signal ?? AbortSignal.timeout(this.timeoutMs));
+    // Watches run until the server's timeoutSeconds; everything else gets a deadline.
+    const deadline = spec.query?.watch ? undefined : AbortSignal.timeout(this.timeoutMs);
+    const signals = [spec.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+    ctx.setSignal(AbortSignal.any(signals));
     await this.kc.applySecurityAuthentication(ctx);
     if (this.dispatcher === undefined) this.dispatcher = ctx.getDispatcher();
     else ctx.setDispatcher(this.dispatcher);
