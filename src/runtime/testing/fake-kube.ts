@@ -193,7 +193,7 @@ function settle<R>(fn: () => R): Promise<R> {
   try {
     return Promise.resolve(fn());
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
