@@ -3,7 +3,7 @@ import type { KubeClient } from "./kube-client.js";
 import { KubeApiError } from "./kube-errors.js";
 import type { KubeObject, WatchEvent } from "./kube-types.js";
 import { errorFields, type Logger } from "./logger.js";
-import type { ResourceType } from "./resource.js";
+import { apiVersionOf, type ResourceType } from "./resource.js";
 
 /** Where a reflector delivers what it learns; the informer's cache implements it. */
 export interface ReflectorSink<T extends KubeObject> {
@@ -81,7 +81,8 @@ export class Reflector<T extends KubeObject> {
     let rv = "";
     do {
       const page = await kube.list<T>(resource, { namespace, labelSelector, fieldSelector, limit: pageSize, continue: cont, signal });
-      items.push(...page.items);
+      // List items of core types come without apiVersion/kind; events and logs need them.
+      for (const item of page.items) items.push({ ...item, apiVersion: item.apiVersion ?? apiVersionOf(resource), kind: item.kind ?? resource.kind });
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? "";
     } while (cont);
