@@ -14,7 +14,7 @@ describe("newEventRecorder", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
-  const events = (kube: FakeKube): EventObj[] => [...(kube.objects.get("events")?.values() ?? [])] as EventObj[];
+  const events = (kube: FakeKube): EventObj[] => [...(kube.objects.get("events")?.values() ?? [])] as unknown as EventObj[];
 
   it("creates a core/v1 Event naming the object", async () => {
     const kube = new FakeKube();
