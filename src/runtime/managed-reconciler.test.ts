@@ -159,7 +159,7 @@ function seed(world: World, patch: { spec?: Partial<Widget["spec"]>; status?: Wi
     },
     spec: { size: 1, ...patch.spec },
     ...(patch.status ? { status: patch.status } : {}),
-  } as Widget) as Widget;
+  });
 }
 
 interface Row {

@@ -38,10 +38,10 @@ export class FakeKube implements KubeClient {
   private rv = 100;
 
   /** Stores `obj` directly (no event), as if it existed before the test. */
-  seed(rt: ResourceType, obj: KubeObject): Obj {
+  seed<T extends KubeObject>(rt: ResourceType, obj: T): T {
     const stored = this.stamp(rt, structuredClone(obj) as Obj, { generation: obj.metadata?.generation ?? 1 });
     this.bucket(rt).set(keyOf(obj.metadata?.namespace, obj.metadata?.name ?? ""), stored);
-    return structuredClone(stored);
+    return structuredClone(stored) as T;
   }
 
   get<T extends KubeObject>(rt: ResourceType, ref: ObjectRef): Promise<T> {
