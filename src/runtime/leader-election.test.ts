@@ -73,11 +73,13 @@ describe("LeaderElector", () => {
     const kube = new FakeKube();
     let broken = false;
     const flaky: KubeClient = {
-      ...kube,
       get: (rt, ref) => (broken ? Promise.reject(new KubeApiError(503, { message: "unavailable" }, "get")) : kube.get(rt, ref)),
       patch: (rt, ref, p, o) => kube.patch(rt, ref, p, o),
       create: (rt, o) => kube.create(rt, o),
-    } as KubeClient;
+      list: (rt, o) => kube.list(rt, o),
+      watch: (rt, o, f) => kube.watch(rt, o, f),
+      delete: (rt, ref) => kube.delete(rt, ref),
+    };
     const a = candidate(flaky, "a");
     const b = candidate(kube, "b");
     a.elector.start();
