@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_K3_ENDPOINT, loadConfig, parseDuration } from "./config.js";
+
+describe("loadConfig", () => {
+  it("uses production defaults with nothing set", () => {
+    const config = loadConfig([], {});
+    expect(config.k3Endpoint).toBe(DEFAULT_K3_ENDPOINT);
+    expect(config.k3Insecure).toBe(false);
+    expect(config.namespaces).toEqual([]);
+    expect(config.resyncPeriodMs).toBe(600_000);
+  });
+
+  it.each([
+    { reason: "flag beats env", argv: ["--k3-endpoint", "a:1"], env: { K3_ENDPOINT: "b:2" }, want: "a:1" },
+    { reason: "env used without flag", argv: [], env: { K3_ENDPOINT: "b:2" }, want: "b:2" },
+  ])("endpoint: $reason", ({ argv, env, want }) => {
+    expect(loadConfig(argv, env).k3Endpoint).toBe(want);
+  });
+
+  it("splits namespaces and reads booleans from env", () => {
+    const config = loadConfig([], { WATCH_NAMESPACES: "a, b,,c", K3_INSECURE: "true" });
+    expect(config.namespaces).toEqual(["a", "b", "c"]);
+    expect(config.k3Insecure).toBe(true);
+  });
+
+  it.each([
+    { reason: "negative workers", argv: ["--workers", "-1"], message: /--workers/ },
+    { reason: "bad duration", argv: ["--resync-period", "soon"], message: /invalid duration/ },
+    { reason: "unknown flag", argv: ["--nope"], message: /nope/ },
+  ])("rejects $reason", ({ argv, message }) => {
+    expect(() => loadConfig(argv, {})).toThrow(message);
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["500ms", 500],
+    ["30s", 30_000],
+    ["10m", 600_000],
+    ["1h", 3_600_000],
+  ])("%s", (text, ms) => expect(parseDuration(text)).toBe(ms));
+});

@@ -1,0 +1,92 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Operator-wide configuration, from flags with environment-variable twins (flags win). */
+export interface OperatorConfig {
+  /** Path of a kubeconfig; empty = $KUBECONFIG, then in-cluster, then ~/.kube/config. */
+  kubeconfig: string;
+  /** K3 gRPC endpoint "host:port" used when a namespace names no connection Secret. */
+  k3Endpoint: string;
+  /** Plaintext gRPC (the local emulator); TLS otherwise. */
+  k3Insecure: boolean;
+  /** File holding the operator-wide bearer token; re-read on every call so rotation needs no restart. */
+  k3TokenFile: string;
+  /** Namespaces to watch; empty = all. */
+  namespaces: string[];
+  /** Reconcile workers per controller. */
+  workers: number;
+  /** Period of the jittered full resync that catches remote drift. */
+  resyncPeriodMs: number;
+  /** Run only while holding the Lease. */
+  leaderElection: boolean;
+  /** Namespace of the leader-election Lease. */
+  leaderElectionNamespace: string;
+  /** pino level. */
+  logLevel: string;
+  /** Port of /metrics, /healthz and /readyz (0 = off). */
+  metricsPort: number;
+  /** Upper bound of calls per second to the K3 service (token bucket). */
+  k3Qps: number;
+}
+
+/** The production gRPC endpoint from the K3 API reference. */
+export const DEFAULT_K3_ENDPOINT = "k3-grpc.dodil.io:443";
+
+const flags = {
+  kubeconfig: { type: "string", env: "KUBECONFIG" },
+  "k3-endpoint": { type: "string", env: "K3_ENDPOINT" },
+  "k3-insecure": { type: "boolean", env: "K3_INSECURE" },
+  "k3-token-file": { type: "string", env: "K3_TOKEN_FILE" },
+  namespaces: { type: "string", env: "WATCH_NAMESPACES" },
+  workers: { type: "string", env: "WORKERS" },
+  "resync-period": { type: "string", env: "RESYNC_PERIOD" },
+  "leader-elect": { type: "boolean", env: "LEADER_ELECT" },
+  "leader-election-namespace": { type: "string", env: "POD_NAMESPACE" },
+  "log-level": { type: "string", env: "LOG_LEVEL" },
+  "metrics-port": { type: "string", env: "METRICS_PORT" },
+  "k3-qps": { type: "string", env: "K3_QPS" },
+} as const;
+
+/** Parses a duration like "90s", "10m", "1h" or "500ms" into milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new Error(`invalid duration "${text}" (use e.g. 500ms, 30s, 10m, 1h)`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
+  return Number(match[1]) * unit;
+}
+
+function positiveInt(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got "${text}"`);
+  return value;
+}
+
+function truthy(text: string | undefined): boolean {
+  return text !== undefined && ["1", "true", "yes", "on"].includes(text.toLowerCase());
+}
+
+/** Reads the configuration from argv and env; throws a readable error on bad values. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }]));
+  const parsed = parseArgs({ args: argv, options: options as ParseArgsConfig["options"], strict: true });
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const pick = (name: keyof typeof flags): string | undefined => {
+    const fromFlag = values[name];
+    if (fromFlag !== undefined) return String(fromFlag);
+    return env[flags[name].env];
+  };
+  const namespaces = (pick("namespaces") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return {
+    kubeconfig: pick("kubeconfig") ?? "",
+    k3Endpoint: pick("k3-endpoint") ?? DEFAULT_K3_ENDPOINT,
+    k3Insecure: truthy(pick("k3-insecure")),
+    k3TokenFile: pick("k3-token-file") ?? "",
+    namespaces,
+    workers: positiveInt("workers", pick("workers") ?? "4"),
+    resyncPeriodMs: parseDuration(pick("resync-period") ?? "10m"),
+    leaderElection: truthy(pick("leader-elect")),
+    leaderElectionNamespace: pick("leader-election-namespace") ?? "default",
+    logLevel: pick("log-level") ?? "info",
+    metricsPort: positiveInt("metrics-port", pick("metrics-port") ?? "8080"),
+    k3Qps: positiveInt("k3-qps", pick("k3-qps") ?? "20"),
+  };
+}
