@@ -65,7 +65,9 @@ describe("Controller", () => {
     const { kube, controller, reconciled, reconciledResults } = setup();
     kube.seed(widgets, { metadata: { namespace: "n", name: "a" } });
     kube.seed(widgets, { metadata: { namespace: "n", name: "b" } });
+    expect(controller.hasSynced()).toBe(false);
     await controller.start();
+    expect(controller.hasSynced()).toBe(true);
     await flush();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(reconciled.sort()).toEqual(["a", "b"]);

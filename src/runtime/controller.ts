@@ -82,11 +82,16 @@ export class Controller<T extends KubeObject> {
 
   /** Starts the informers, waits until they are synced, then runs workers and the resync loop until `stop`. */
   async start(): Promise<void> {
-    const informers = [this.options.informer, ...(this.options.secondary ?? []).map((w) => w.informer)];
+    const informers = this.informers();
     for (const informer of informers) informer.start();
     await Promise.all(informers.map((i) => i.waitForSync()));
     this.logger.info({}, "caches synced; starting workers");
     this.running = Promise.all([this.queue.run(this.options.workers ?? 2, (key) => this.process(key)), this.resyncLoop()]);
+  }
+
+  /** True once every informer listed at least once (for /readyz). */
+  hasSynced(): boolean {
+    return this.informers().every((i) => i.hasSynced());
   }
 
   /** Stops taking new work, lets in-flight reconciles finish, and stops the informers. */
@@ -94,8 +99,11 @@ export class Controller<T extends KubeObject> {
     this.stopping.abort();
     await this.queue.shutDown({ drain: false });
     await this.running;
-    const informers = [this.options.informer, ...(this.options.secondary ?? []).map((w) => w.informer)];
-    await Promise.all(informers.map((i) => i.stop()));
+    await Promise.all(this.informers().map((i) => i.stop()));
+  }
+
+  private informers(): Informer<KubeObject>[] {
+    return [this.options.informer, ...(this.options.secondary ?? []).map((w) => w.informer)];
   }
 
   private async process(key: string): Promise<void> {

@@ -17,5 +17,5 @@ export { TokenBucket, type TokenBucketOptions } from "./rate-limiter.js";
 export { createRequestId } from "./request-id.js";
 export { apiVersionOf, CoreTypes, type ResourceType } from "./resource.js";
 export { newSecretReader, type SecretData, type SecretReader } from "./secret-reader.js";
-export { newObjectWriter, type ObjectWriter, type Status, statusPatch } from "./status-patcher.js";
+export { newObjectWriter, type ObjectWriter, type Status, statusOf, statusPatch } from "./status-patcher.js";
 export { WorkQueue, type WorkQueueMetrics, type WorkQueueOptions } from "./work-queue.js";

@@ -32,7 +32,7 @@ import type {
   ReconcileResult,
 } from "./managed-types.js";
 import { createRequestId } from "./request-id.js";
-import type { ObjectWriter, Status } from "./status-patcher.js";
+import { type ObjectWriter, type Status, statusOf } from "./status-patcher.js";
 
 /** Hooks the reconciler reports to (see metrics.ts). */
 export interface ManagedReconcilerMetrics {
@@ -94,7 +94,7 @@ class Pass<T extends ManagedObject> {
     public obj: T,
     private readonly now: () => Date,
   ) {
-    this.status = { ...(obj.status ?? {}) };
+    this.status = { ...(statusOf(obj) ?? {}) };
   }
 
   set(cond: ConditionLike): void {
@@ -158,7 +158,7 @@ export class ManagedReconciler<T extends ManagedObject> {
   }
 
   private paused(pass: Pass<T>): ReconcileResult {
-    const wasPaused = getCondition(pass.obj.status?.conditions as Condition[] | undefined, ConditionType.Synced)?.reason === Reason.Paused;
+    const wasPaused = getCondition(statusOf(pass.obj)?.conditions as Condition[] | undefined, ConditionType.Synced)?.reason === Reason.Paused;
     pass.set(reconcilePaused());
     if (!wasPaused) pass.event("Normal", "Paused", "reconciliation is paused; no external calls until the annotation is removed");
     return done;
@@ -315,7 +315,7 @@ export class ManagedReconciler<T extends ManagedObject> {
   }
 
   private reportReady(pass: Pass<T>): void {
-    const before = getCondition(pass.obj.status?.conditions as Condition[] | undefined, ConditionType.Ready);
+    const before = getCondition(statusOf(pass.obj)?.conditions as Condition[] | undefined, ConditionType.Ready);
     const after = getCondition(pass.status.conditions as Condition[] | undefined, ConditionType.Ready);
     const created = pass.obj.metadata?.creationTimestamp;
     if (after?.status === "True" && before?.status !== "True" && created) {

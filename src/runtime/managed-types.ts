@@ -13,9 +13,12 @@ import type { Status } from "./status-patcher.js";
  */
 export type ErrorClass = "invalidSpec" | "unauthorized" | "notFound" | "conflict" | "transient";
 
-/** A custom resource the managed reconciler can drive. */
+/**
+ * A custom resource the managed reconciler can drive. `status` is any object (generated status
+ * interfaces have no index signature); the reconciler reads it as a `Status` record.
+ */
 export interface ManagedObject extends KubeObject {
-  status?: Status;
+  status?: object;
 }
 
 /** What `observe` found out. Observe answers questions; the reconciler decides what to do. */

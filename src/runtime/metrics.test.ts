@@ -4,6 +4,7 @@ import { OperatorMetrics } from "./metrics.js";
 describe("OperatorMetrics", () => {
   it("exports reconcile, queue, external-call, readiness and time-to-ready metrics", async () => {
     const m = new OperatorMetrics();
+    m.controller("widgets").reconciled("error", 0.2);
     m.controller("widgets").reconciled("backoff", 0.2);
     m.controller("widgets").reconciled("done", 0.1);
     const q = m.queue("widgets");

@@ -51,7 +51,7 @@ export class OperatorMetrics {
     const registers = [this.registry];
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "k3_" });
     this.reconcileTotal = new Counter({ name: "k3_reconcile_total", help: "Reconciles per controller and result.", labelNames: ["controller", "result"], registers });
-    this.reconcileErrors = new Counter({ name: "k3_reconcile_errors_total", help: "Reconciles that ended in an error (retried with backoff).", labelNames: ["controller"], registers });
+    this.reconcileErrors = new Counter({ name: "k3_reconcile_errors_total", help: "Reconciles that failed (retried with backoff).", labelNames: ["controller"], registers });
     this.reconcileDuration = new Histogram({ name: "k3_reconcile_duration_seconds", help: "Time per reconcile.", labelNames: ["controller"], buckets: latencyBuckets, registers });
     this.queueDepth = new Gauge({ name: "k3_workqueue_depth", help: "Keys waiting for a worker.", labelNames: ["name"], registers });
     this.queueAdds = new Counter({ name: "k3_workqueue_adds_total", help: "Keys added to the work queue.", labelNames: ["name"], registers });
@@ -96,7 +96,8 @@ export class OperatorMetrics {
     return {
       reconciled: (result, seconds) => {
         this.reconcileTotal.inc({ controller, result });
-        if (result === "backoff" || result === "error") this.reconcileErrors.inc({ controller });
+        // A silent backoff (a conflict) is not an error; only reconciles that failed are.
+        if (result === "error") this.reconcileErrors.inc({ controller });
         this.reconcileDuration.observe({ controller }, seconds);
       },
     };

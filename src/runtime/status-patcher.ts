@@ -12,7 +12,7 @@ export type Status = Record<string, unknown>;
  */
 export interface ObjectWriter<T extends KubeObject> {
   /** Writes `status` through the status subresource if it differs from `obj.status`; returns the stored object, or `obj` when nothing was written. */
-  patchStatus(obj: T & { status?: Status }, status: Status): Promise<T>;
+  patchStatus(obj: T, status: Status): Promise<T>;
   /** Adds `finalizer` if absent (optimistic lock on resourceVersion); returns the stored object. */
   addFinalizer(obj: T, finalizer: string): Promise<T>;
   /** Removes `finalizer` if present (optimistic lock on resourceVersion); returns the stored object. */
@@ -31,7 +31,7 @@ export function newObjectWriter<T extends KubeObject>(kube: KubeClient, rt: Reso
     kube.patch<T>(rt, ref(obj), { type: "merge", body: { metadata: { finalizers, resourceVersion: obj.metadata?.resourceVersion } } });
   return {
     async patchStatus(obj, status) {
-      const patch = statusPatch(obj.status, status);
+      const patch = statusPatch(statusOf(obj), status);
       if (patch === undefined) return obj;
       return kube.patch<T>(rt, ref(obj), { type: "merge", body: { status: patch } }, { subresource: "status" });
     },
@@ -46,6 +46,11 @@ export function newObjectWriter<T extends KubeObject>(kube: KubeClient, rt: Reso
       return setFinalizers(obj, current.filter((f) => f !== finalizer));
     },
   };
+}
+
+/** The `.status` of any object, as a record (undefined when absent). */
+export function statusOf(obj: KubeObject): Status | undefined {
+  return (obj as { status?: Status }).status;
 }
 
 /**

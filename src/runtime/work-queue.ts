@@ -97,6 +97,7 @@ export class WorkQueue {
 
   /** Adds `key` after its per-key backoff, which grows with every call until `forget`. */
   addRateLimited(key: string): void {
+    if (this.shuttingDown) return;
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
     this.metrics.retried?.();
