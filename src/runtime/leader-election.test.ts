@@ -3,7 +3,7 @@ import type { KubeClient } from "./kube-client.js";
 import { KubeApiError } from "./kube-errors.js";
 import { type Lease, LeaderElector, microTime } from "./leader-election.js";
 import { CoreTypes } from "./resource.js";
-import { FakeKube } from "./testing/fake-kube.js";
+import { delegatingKube, FakeKube } from "./testing/fake-kube.js";
 
 describe("microTime", () => {
   it("has exactly six fractional digits", () => {
@@ -72,14 +72,9 @@ describe("LeaderElector", () => {
   it("a leader that cannot renew steps down after the renew deadline; the other takes over after the lease expires", async () => {
     const kube = new FakeKube();
     let broken = false;
-    const flaky: KubeClient = {
+    const flaky = delegatingKube(kube, {
       get: (rt, ref) => (broken ? Promise.reject(new KubeApiError(503, { message: "unavailable" }, "get")) : kube.get(rt, ref)),
-      patch: (rt, ref, p, o) => kube.patch(rt, ref, p, o),
-      create: (rt, o) => kube.create(rt, o),
-      list: (rt, o) => kube.list(rt, o),
-      watch: (rt, o, f) => kube.watch(rt, o, f),
-      delete: (rt, ref) => kube.delete(rt, ref),
-    };
+    });
     const a = candidate(flaky, "a");
     const b = candidate(kube, "b");
     a.elector.start();

@@ -1,6 +1,7 @@
 // The informer against a real apiserver: events, a cut connection, and a forced relist.
 import { beforeAll, describe, expect, vi } from "vitest";
 import { createKubeClient, Informer, type KubeClient, type KubeObject, type WatchEvent } from "../../src/runtime/index.js";
+import { delegatingKube } from "../../src/runtime/testing/fake-kube.js";
 import { kubeTest as test, testCluster } from "../support/kube.js";
 import { installWidgetCrd, startCuttableProxy, widgets } from "../support/widget-crd.js";
 
@@ -78,12 +79,7 @@ describe("Informer on a real apiserver", () => {
     let deaf = false;
     let sendGone = false;
     let lists = 0;
-    const faulty: KubeClient = {
-      ...kube,
-      get: (rt, ref) => kube.get(rt, ref),
-      create: (rt, o) => kube.create(rt, o),
-      patch: (rt, ref, p, o) => kube.patch(rt, ref, p, o),
-      delete: (rt, ref) => kube.delete(rt, ref),
+    const faulty = delegatingKube(kube, {
       list: (rt, o) => {
         lists++;
         return kube.list(rt, o);
@@ -95,7 +91,7 @@ describe("Informer on a real apiserver", () => {
             onEvent({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" } });
           } else if (!deaf) onEvent(e);
         }),
-    };
+    });
     await kube.create(widgets, widget(namespace, "stays"));
     await kube.create(widgets, widget(namespace, "goes"));
     const informer = new Informer<KubeObject>({ kube: faulty, resource: widgets, namespaces: [namespace], backoff: { baseMs: 100, maxMs: 1000 } });

@@ -14,6 +14,7 @@ import {
   newObjectWriter,
   type Status,
 } from "../../src/runtime/index.js";
+import { delegatingKube } from "../../src/runtime/testing/fake-kube.js";
 import { kubeTest as test, kubectlOk, testCluster } from "../support/kube.js";
 import { installWidgetCrd, widgets } from "../support/widget-crd.js";
 
@@ -25,10 +26,7 @@ interface Widget extends KubeObject {
 /** The real client, counting writes per verb and subresource. */
 function counting(kube: KubeClient): { client: KubeClient; writes: string[] } {
   const writes: string[] = [];
-  const client: KubeClient = {
-    get: (rt, ref) => kube.get(rt, ref),
-    list: (rt, o) => kube.list(rt, o),
-    watch: (rt, o, f) => kube.watch(rt, o, f),
+  const client = delegatingKube(kube, {
     create: (rt, o) => {
       writes.push(`create ${rt.plural}`);
       return kube.create(rt, o);
@@ -41,7 +39,7 @@ function counting(kube: KubeClient): { client: KubeClient; writes: string[] } {
       writes.push(`delete ${rt.plural}`);
       return kube.delete(rt, ref);
     },
-  };
+  });
   return { client, writes };
 }
 

@@ -247,3 +247,16 @@ function withoutMetaStatus(obj: Obj): Record<string, unknown> {
   const { metadata: _m, status: _s, ...rest } = obj;
   return rest;
 }
+
+/** A `KubeClient` that forwards to `kube` except for the calls in `overrides` (for fault injection and write counting in tests). */
+export function delegatingKube(kube: KubeClient, overrides: Partial<KubeClient>): KubeClient {
+  return {
+    get: (rt, ref) => kube.get(rt, ref),
+    list: (rt, options) => kube.list(rt, options),
+    watch: (rt, options, onEvent) => kube.watch(rt, options, onEvent),
+    create: (rt, obj) => kube.create(rt, obj),
+    patch: (rt, ref, patch, options) => kube.patch(rt, ref, patch, options),
+    delete: (rt, ref) => kube.delete(rt, ref),
+    ...overrides,
+  };
+}
