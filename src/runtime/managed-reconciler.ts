@@ -177,10 +177,11 @@ export class ManagedReconciler<T extends ManagedObject> {
       if (this.classify(err) !== "notFound") throw err;
     });
     pass.event("Normal", "Deleted", "deleted the external object");
-    if (!(await this.observe(pass, client)).exists) return this.releaseFinalizer(pass);
+    const after = await this.observe(pass, client);
+    if (!after.exists) return this.releaseFinalizer(pass);
     pass.set(deleting());
     pass.set(reconcileSuccess());
-    return this.requeue(this.options.afterChangeMs ?? 2_000);
+    return this.requeue(after.pollAfterMs ?? this.options.afterChangeMs ?? 2_000);
   }
 
   private async releaseFinalizer(pass: Pass<T>): Promise<ReconcileResult> {
