@@ -1,0 +1,163 @@
+import { isDeepStrictEqual } from "node:util";
+import { sleep, withJitter } from "./backoff.js";
+import type { Informer } from "./informer.js";
+import type { KubeObject } from "./kube-types.js";
+import { objectKey } from "./kube-types.js";
+import { errorFields, type Logger, noopLogger } from "./logger.js";
+import type { ReconcileResult } from "./managed-types.js";
+import type { ControllerMetrics } from "./metrics.js";
+import { WorkQueue, type WorkQueueOptions } from "./work-queue.js";
+
+/** Anything that can reconcile one object (the managed reconciler, or a hand-written one). */
+export interface Reconciler<T extends KubeObject> {
+  reconcile(obj: T): Promise<ReconcileResult>;
+}
+
+/** Events of another kind that should reconcile primary objects (e.g. a Secret → the objects using it). */
+export interface SecondaryWatch<S extends KubeObject> {
+  informer: Informer<S>;
+  /** the primary keys (`namespace/name`) affected by `obj` */
+  map(obj: S): string[];
+  /** which updates matter; all unless given */
+  updated?(oldObj: S, newObj: S): boolean;
+}
+
+/** Type-checks a secondary watch against its own kind `S` (callbacks see `S`), for a list of watches of different kinds. */
+export function secondaryWatch<S extends KubeObject>(watch: SecondaryWatch<S>): SecondaryWatch<KubeObject> {
+  return watch;
+}
+
+/** Options of a `Controller`. */
+export interface ControllerOptions<T extends KubeObject> {
+  /** used in logs and metrics, e.g. `k3pipeline` */
+  name: string;
+  informer: Informer<T>;
+  reconciler: Reconciler<T>;
+  /** build each with `secondaryWatch` so its callbacks keep their own type */
+  secondary?: SecondaryWatch<KubeObject>[];
+  /** parallel workers; 2 unless given */
+  workers?: number;
+  /** every key is reconciled at least this often (±10 %); 10 min unless given, 0 disables */
+  resyncPeriodMs?: number;
+  queue?: WorkQueueOptions;
+  metrics?: ControllerMetrics;
+  logger?: Logger;
+}
+
+/**
+ * Wires informers, a work queue and a reconciler: events enqueue keys, workers reconcile the
+ * cached object by key, results become done / requeue-after / backoff, and a jittered resync
+ * enqueues everything now and then. The operator's own status writes do not trigger reconciles.
+ */
+export class Controller<T extends KubeObject> {
+  readonly queue: WorkQueue;
+  private readonly logger: Logger;
+  private readonly stopping = new AbortController();
+  private running: Promise<unknown> | undefined;
+
+  constructor(private readonly options: ControllerOptions<T>) {
+    this.queue = new WorkQueue(options.queue);
+    this.logger = (options.logger ?? noopLogger).child({ controller: options.name });
+    const add = (obj: KubeObject): void => this.queue.add(objectKey(obj));
+    options.informer.addHandlers({
+      onAdd: add,
+      onUpdate: (oldObj, newObj) => {
+        if (needsReconcile(oldObj, newObj)) add(newObj);
+      },
+      onDelete: add,
+    });
+    for (const watch of options.secondary ?? []) {
+      const enqueue = (obj: KubeObject): void => {
+        for (const key of watch.map(obj)) this.queue.add(key);
+      };
+      watch.informer.addHandlers({
+        onAdd: enqueue,
+        onUpdate: (oldObj, newObj) => {
+          if (watch.updated?.(oldObj, newObj) ?? true) enqueue(newObj);
+        },
+        onDelete: enqueue,
+      });
+    }
+  }
+
+  /** Starts the informers, waits until they are synced, then runs workers and the resync loop until `stop`. */
+  async start(): Promise<void> {
+    const informers = this.informers();
+    for (const informer of informers) informer.start();
+    await Promise.all(informers.map((i) => i.waitForSync()));
+    this.logger.info({}, "caches synced; starting workers");
+    this.running = Promise.all([this.queue.run(this.options.workers ?? 2, (key) => this.process(key)), this.resyncLoop()]);
+  }
+
+  /** True once every informer listed at least once (for /readyz). */
+  hasSynced(): boolean {
+    return this.informers().every((i) => i.hasSynced());
+  }
+
+  /** Stops taking new work, lets in-flight reconciles finish, and stops the informers. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.queue.shutDown({ drain: false });
+    await this.running;
+    await Promise.all(this.informers().map((i) => i.stop()));
+  }
+
+  private informers(): Informer<KubeObject>[] {
+    return [this.options.informer, ...(this.options.secondary ?? []).map((w) => w.informer)];
+  }
+
+  private async process(key: string): Promise<void> {
+    const obj = this.options.informer.get(key);
+    if (!obj) {
+      // Gone from the cache: deletion was handled while the finalizer held it.
+      this.queue.forget(key);
+      return;
+    }
+    const started = performance.now();
+    let result: ReconcileResult;
+    try {
+      result = await this.options.reconciler.reconcile(obj);
+    } catch (err) {
+      result = { kind: "backoff", error: err instanceof Error ? err : new Error(String(err)) };
+    }
+    this.options.metrics?.reconciled(result.kind === "backoff" && result.error ? "error" : result.kind, (performance.now() - started) / 1000);
+    switch (result.kind) {
+      case "done":
+        this.queue.forget(key);
+        break;
+      case "requeueAfter":
+        this.queue.forget(key);
+        this.queue.addAfter(key, result.ms);
+        break;
+      case "backoff":
+        if (result.error) this.logger.debug({ key, ...errorFields(result.error) }, "reconcile error; backing off");
+        this.queue.addRateLimited(key);
+        break;
+    }
+  }
+
+  private async resyncLoop(): Promise<void> {
+    const period = this.options.resyncPeriodMs ?? 600_000;
+    if (period <= 0) return;
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      await sleep(withJitter(period, 0.1), signal);
+      if (!signal.aborted) for (const key of this.options.informer.keys()) this.queue.add(key);
+    }
+  }
+}
+
+/**
+ * False for updates that only the operator's own writes cause (status, managedFields,
+ * resourceVersion): reconciling on them would make every status write trigger another pass.
+ * Spec (generation), labels, annotations, finalizers and deletion always count.
+ */
+export function needsReconcile(oldObj: KubeObject, newObj: KubeObject): boolean {
+  return !isDeepStrictEqual(significant(oldObj), significant(newObj));
+}
+
+function significant(obj: KubeObject): unknown {
+  const { status: _status, metadata, ...rest } = obj as KubeObject & { status?: unknown };
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata ?? {};
+  return { ...rest, metadata: meta };
+}

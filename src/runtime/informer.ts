@@ -1,0 +1,173 @@
+import type { BackoffOptions, Random } from "./backoff.js";
+import type { KubeClient } from "./kube-client.js";
+import { type KubeObject, objectKey } from "./kube-types.js";
+import { errorFields, type Logger, noopLogger } from "./logger.js";
+import { Reflector, type ReflectorSink } from "./reflector.js";
+import type { ResourceType } from "./resource.js";
+
+/** Callbacks of an informer; they run synchronously and must not throw (throws are logged). */
+export interface InformerHandlers<T extends KubeObject> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T): void;
+}
+
+/** Options of an `Informer`. */
+export interface InformerOptions {
+  kube: KubeClient;
+  resource: ResourceType;
+  /** namespaces to watch, one list+watch each; all namespaces when omitted or empty */
+  namespaces?: string[];
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** per-watch server timeout; 300 s unless given */
+  watchTimeoutSeconds?: number;
+  /** extra silence tolerated past the watch timeout before the watchdog restarts it; 30 s unless given */
+  watchdogGraceMs?: number;
+  /** reconnect delay; 1 s doubling to 60 s unless given */
+  backoff?: BackoffOptions;
+  /** a watch that lived this long resets the reconnect delay; 60 s unless given */
+  healthyAfterMs?: number;
+  /** list page size; 500 unless given */
+  pageSize?: number;
+  logger?: Logger;
+  random?: Random;
+}
+
+/**
+ * A cache of one resource type kept current by list+watch, keyed `namespace/name`. Unlike
+ * client-node's own informer it never stops for good: every error or stream end reconnects with
+ * backoff, 410 relists (a relist reports the adds, updates and deletes it missed), a watchdog
+ * restarts silent watches, and `stop()` is quiet.
+ */
+export class Informer<T extends KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private readonly reflectors: Reflector<T>[];
+  private readonly pendingSync: Set<Reflector<T>>;
+  private readonly syncWaiters: (() => void)[] = [];
+  private readonly logger: Logger;
+  private abort: AbortController | undefined;
+  private running: Promise<void[]> | undefined;
+
+  constructor(options: InformerOptions) {
+    this.logger = (options.logger ?? noopLogger).child({ informer: options.resource.plural });
+    const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
+    const sink: ReflectorSink<T> = {
+      replace: (ns, items) => this.replace(ns, items),
+      upsert: (obj) => this.upsert(obj),
+      remove: (obj) => this.remove(obj),
+    };
+    this.reflectors = namespaces.map((namespace) => {
+      const reflector: Reflector<T> = new Reflector<T>(
+        {
+          kube: options.kube,
+          resource: options.resource,
+          namespace,
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+          watchdogGraceMs: options.watchdogGraceMs ?? 30_000,
+          backoff: options.backoff ?? { baseMs: 1000, maxMs: 60_000 },
+          healthyAfterMs: options.healthyAfterMs ?? 60_000,
+          pageSize: options.pageSize ?? 500,
+          logger: this.logger,
+          random: options.random ?? Math.random,
+          onSynced: () => this.synced(reflector),
+        },
+        sink,
+      );
+      return reflector;
+    });
+    this.pendingSync = new Set(this.reflectors);
+  }
+
+  /** Registers callbacks; register before `start` to see the initial adds. */
+  addHandlers(handlers: InformerHandlers<T>): void {
+    this.handlers.push(handlers);
+  }
+
+  /** Starts listing and watching; a no-op when already started. */
+  start(): void {
+    if (this.abort) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.running = Promise.all(this.reflectors.map((r) => r.run(abort.signal)));
+  }
+
+  /** Stops every watch and resolves when they ended; emits nothing. */
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.running;
+  }
+
+  /** True once every namespace was listed at least once. */
+  hasSynced(): boolean {
+    return this.pendingSync.size === 0;
+  }
+
+  /** Resolves once `hasSynced()` is true. */
+  waitForSync(): Promise<void> {
+    if (this.hasSynced()) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** The cached object with key `namespace/name`. */
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  /** Every cached object. */
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  /** Every cached key. */
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  private synced(reflector: Reflector<T>): void {
+    this.pendingSync.delete(reflector);
+    if (this.hasSynced()) for (const resolve of this.syncWaiters.splice(0)) resolve();
+  }
+
+  private replace(namespace: string | undefined, items: T[]): void {
+    const fresh = new Map(items.map((o) => [objectKey(o), o]));
+    for (const [key, old] of this.cache) {
+      const inScope = namespace === undefined || old.metadata?.namespace === namespace;
+      if (inScope && !fresh.has(key)) {
+        this.cache.delete(key);
+        this.emit((h) => h.onDelete?.(old));
+      }
+    }
+    for (const obj of fresh.values()) {
+      const old = this.cache.get(objectKey(obj));
+      // An unchanged resourceVersion is the same object: a relist reports only what changed.
+      if (!old || old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.upsert(obj);
+    }
+  }
+
+  private upsert(obj: T): void {
+    const key = objectKey(obj);
+    const old = this.cache.get(key);
+    this.cache.set(key, obj);
+    if (old) this.emit((h) => h.onUpdate?.(old, obj));
+    else this.emit((h) => h.onAdd?.(obj));
+  }
+
+  private remove(obj: T): void {
+    this.cache.delete(objectKey(obj));
+    this.emit((h) => h.onDelete?.(obj));
+  }
+
+  private emit(call: (h: InformerHandlers<T>) => void): void {
+    for (const h of this.handlers) {
+      try {
+        call(h);
+      } catch (err) {
+        this.logger.error(errorFields(err), "informer handler threw");
+      }
+    }
+  }
+}
