@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
 
 /** Operator-wide configuration, from flags with environment-variable twins (flags win). */
 export interface OperatorConfig {
@@ -67,7 +67,7 @@ function truthy(text: string | undefined): boolean {
 /** Reads the configuration from argv and env; throws a readable error on bad values. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }]));
-  const parsed = parseArgs({ args: argv, options: options as ParseArgsConfig["options"], strict: true });
+  const parsed = parseArgs({ args: argv, options: options, strict: true });
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const pick = (name: keyof typeof flags): string | undefined => {
     const fromFlag = values[name];

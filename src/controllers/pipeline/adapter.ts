@@ -1,0 +1,99 @@
+import type { K3Pipeline } from "../../api/gen/index.js";
+import { isK3Error, pipelinev1, type K3Client } from "../../grpc/index.js";
+import {
+  available,
+  unavailable,
+  type ExternalClient,
+  type ExternalObservation,
+  type ManagedAdapter,
+  type Status,
+} from "../../runtime/index.js";
+import { classifyK3Error } from "../classify.js";
+import type { Connections } from "../connection.js";
+import { ownerLabelFilter } from "../owner.js";
+import { desiredPipeline, pipelineDiff } from "./desired.js";
+
+const stateNames: Partial<Record<pipelinev1.PipelineState, string>> = {
+  [pipelinev1.PipelineState.PIPELINE_STATE_ACTIVE]: "Active",
+  [pipelinev1.PipelineState.PIPELINE_STATE_ERROR]: "Error",
+  [pipelinev1.PipelineState.PIPELINE_STATE_DISABLED]: "Disabled",
+};
+
+/** The status fields the service knows about a pipeline. */
+function observedStatus(p: pipelinev1.Pipeline): Status {
+  return {
+    pipelineId: p.id,
+    template: { id: p.template?.id ?? "", name: p.template?.name ?? "", version: p.template?.version ?? "" },
+    state: stateNames[p.state],
+  };
+}
+
+async function getById(k3: K3Client, id: string): Promise<pipelinev1.Pipeline | undefined> {
+  try {
+    return (await k3.pipeline.getPipeline({ id })).pipeline;
+  } catch (err) {
+    if (isK3Error(err, "NotFound")) return undefined;
+    throw err;
+  }
+}
+
+async function findByOwner(k3: K3Client, obj: K3Pipeline): Promise<pipelinev1.Pipeline | undefined> {
+  const { pipelines } = await k3.pipeline.listPipelines({ labelFilter: ownerLabelFilter(obj), pageSize: 1 });
+  return pipelines[0];
+}
+
+/**
+ * The K3Pipeline external client of one reconcile. It remembers what observe saw, so update
+ * sends an update_mask of exactly the fields that differ without reading the pipeline again.
+ */
+function newPipelineClient(k3: K3Client): ExternalClient<K3Pipeline> {
+  let observed: pipelinev1.Pipeline | undefined;
+  return {
+    async observe(obj): Promise<ExternalObservation> {
+      const id = obj.status?.pipelineId || obj.spec.externalId;
+      observed = id ? await getById(k3, id) : undefined;
+      // No id recorded (or it vanished): a create whose answer was lost is found by its owner labels.
+      if (!observed && !obj.spec.externalId) observed = await findByOwner(k3, obj);
+      if (!observed) return { exists: false, upToDate: false };
+      const upToDate = pipelineDiff(observed, desiredPipeline(obj)).length === 0;
+      const ready =
+        observed.state === pipelinev1.PipelineState.PIPELINE_STATE_ACTIVE
+          ? available()
+          : unavailable(observed.stateMessage || `pipeline is ${stateNames[observed.state] ?? "not active"}`);
+      return { exists: true, upToDate, externalId: observed.id, status: observedStatus(observed), ready };
+    },
+
+    async create(obj, { requestId }) {
+      const { pipeline } = await k3.pipeline.createPipeline({ requestId, pipeline: desiredPipeline(obj) });
+      if (!pipeline) throw new Error("CreatePipeline answered without a pipeline");
+      return { externalId: pipeline.id, status: observedStatus(pipeline) };
+    },
+
+    async update(obj) {
+      if (!observed) throw new Error("update called before observe");
+      const desired = desiredPipeline(obj);
+      const paths = pipelineDiff(observed, desired);
+      const { pipeline } = await k3.pipeline.updatePipeline({
+        pipeline: { ...desired, id: observed.id },
+        updateMask: paths,
+      });
+      return { status: pipeline ? observedStatus(pipeline) : undefined };
+    },
+
+    async delete(obj) {
+      const id = observed?.id ?? obj.status?.pipelineId;
+      if (id) await k3.pipeline.deletePipeline({ id });
+    },
+  };
+}
+
+/** The K3Pipeline adapter of the managed reconciler. */
+export function newPipelineAdapter(connections: Connections): ManagedAdapter<K3Pipeline> {
+  return {
+    connector: { connect: async (obj) => newPipelineClient(await connections.forObject(obj)) },
+    classify: classifyK3Error,
+    getExternalId: (obj) => obj.status?.pipelineId || undefined,
+    setExternalId: (id) => ({ pipelineId: id }),
+    getSpecExternalId: (obj) => obj.spec.externalId || undefined,
+  };
+}

@@ -1,0 +1,117 @@
+import { createServer, type Server } from "node:http";
+import { hostname } from "node:os";
+import type { Logger as PinoLogger } from "pino";
+import type { OperatorConfig } from "./config.js";
+import { Connections } from "./controllers/connection.js";
+import type { ControllerDeps } from "./controllers/managed-controller.js";
+import { newPipelineController } from "./controllers/pipeline/index.js";
+import {
+  CoreTypes,
+  createKubeClient,
+  Informer,
+  LeaderElector,
+  newEventRecorder,
+  newSecretReader,
+  OperatorMetrics,
+  TokenBucket,
+  type Controller,
+  type KubeObject,
+} from "./runtime/index.js";
+
+/** A running operator. */
+export interface RunningOperator {
+  /** Port of /metrics, /healthz and /readyz (0 when off). */
+  port: number;
+  metrics: OperatorMetrics;
+  /** Stops controllers (in-flight reconciles finish), releases the Lease and closes channels. */
+  stop(): Promise<void>;
+}
+
+/** Starts the operator: controllers for every kind, health and metrics endpoints, leader election. */
+export async function startOperator(config: OperatorConfig, logger: PinoLogger): Promise<RunningOperator> {
+  const kube = createKubeClient({ kubeconfigPath: config.kubeconfig || undefined });
+  const metrics = new OperatorMetrics({ processMetrics: true });
+  const connections = new Connections({
+    defaults: { endpoint: config.k3Endpoint, insecure: config.k3Insecure, tokenFile: config.k3TokenFile || undefined },
+    secrets: newSecretReader(kube),
+    limiter: config.k3Qps > 0 ? new TokenBucket({ qps: config.k3Qps, burst: config.k3Qps * 2 }) : undefined,
+    onCall: (call) => {
+      metrics.externalCalls.observe(call.rpc, call.code, call.durationMs / 1000);
+      logger.debug({ rpc: call.rpc, code: call.code, ms: Math.round(call.durationMs), attempt: call.attempt, requestId: call.requestId }, "k3 call");
+    },
+  });
+  const deps: ControllerDeps = {
+    kube,
+    secrets: new Informer<KubeObject>({ kube, resource: CoreTypes.Secret, namespaces: config.namespaces, logger }),
+    events: newEventRecorder({ kube, component: "k3-operator", instance: hostname(), logger }),
+    metrics,
+    logger,
+    namespaces: config.namespaces,
+    workers: config.workers,
+    resyncPeriodMs: config.resyncPeriodMs,
+    pollIntervalMs: config.resyncPeriodMs,
+  };
+  const controllers: Controller<never>[] = [newPipelineController(deps, connections) as unknown as Controller<never>];
+
+  let ready = false;
+  const startControllers = async (): Promise<void> => {
+    await Promise.all(controllers.map((c) => c.start()));
+    ready = true;
+    logger.info({ controllers: controllers.length }, "controllers started");
+  };
+
+  const server = config.metricsPort > 0 ? await serveHttp(config.metricsPort, metrics, () => ready) : undefined;
+  const port = server ? (server.address() as { port: number }).port : 0;
+
+  let elector: LeaderElector | undefined;
+  if (config.leaderElection) {
+    elector = new LeaderElector({
+      kube,
+      namespace: config.leaderElectionNamespace,
+      name: "k3-operator",
+      identity: `${hostname()}_${process.pid}`,
+      logger,
+      onStartedLeading: () => void startControllers(),
+      // Like controller-runtime: a replica that lost the Lease exits and restarts clean.
+      onStoppedLeading: () => {
+        logger.error({}, "leader election lost; exiting");
+        process.exit(1);
+      },
+    });
+    elector.start();
+  } else {
+    await startControllers();
+  }
+
+  return {
+    port,
+    metrics,
+    async stop() {
+      ready = false;
+      await Promise.all(controllers.map((c) => c.stop()));
+      await elector?.stop();
+      connections.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}
+
+/** /healthz (the process answers), /readyz (caches synced, workers running), /metrics. */
+function serveHttp(port: number, metrics: OperatorMetrics, isReady: () => boolean): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url === "/healthz") return void res.writeHead(200).end("ok");
+    if (req.url === "/readyz") return void res.writeHead(isReady() ? 200 : 503).end(isReady() ? "ok" : "not ready");
+    if (req.url === "/metrics") {
+      void metrics.render().then(
+        ({ contentType, body }) => res.writeHead(200, { "Content-Type": contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => resolve(server));
+  });
+}
