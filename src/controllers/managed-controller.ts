@@ -69,6 +69,6 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     resyncPeriodMs: deps.resyncPeriodMs,
     queue: { metrics: deps.metrics.queue(name) },
     metrics: deps.metrics.controller(name),
-    logger,
+    logger: deps.logger,
   });
 }
