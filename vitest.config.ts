@@ -11,7 +11,9 @@ export default defineConfig({
       { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
       {
         extends: true,
-        test: { name: "integration", include: ["test/**/*.test.ts"], globalSetup: ["test/setup/global-setup.ts"] },
+        // One file at a time: files share one apiserver, and tests that assert "no writes" read
+        // its cluster-wide request counters.
+        test: { name: "integration", include: ["test/**/*.test.ts"], globalSetup: ["test/setup/global-setup.ts"], fileParallelism: false },
       },
     ],
   },
