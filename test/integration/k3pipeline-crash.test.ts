@@ -13,9 +13,9 @@ let k3: K3Client;
 const children: ChildProcess[] = [];
 
 /** The operator as its own process, exactly as `npm start` runs it. */
-function startOperatorProcess(): ChildProcess {
+function startOperatorProcess(namespace: string): ChildProcess {
   const args = ["--import", "tsx", "src/main.ts", "--kubeconfig", testCluster().kubeconfigPath, "--k3-endpoint", service.emulator.address,
-    "--k3-insecure", "--k3-token-file", service.tokenFile, "--metrics-port", "0", "--resync-period", "1s", "--log-level", "warn"];
+    "--k3-insecure", "--k3-token-file", service.tokenFile, "--metrics-port", "0", "--resync-period", "1s", "--log-level", "warn", "--namespaces", namespace];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
   children.push(child);
   return child;
@@ -45,7 +45,7 @@ describe("a crash between a committed create and its status write", () => {
   test("leaves exactly one remote pipeline after the restart", async ({ namespace }) => {
     // Every create commits but its answer is lost, so the id never reaches the operator.
     service.emulator.faults.loseAnswerNext("CreatePipeline", 1_000);
-    const first = startOperatorProcess();
+    const first = startOperatorProcess(namespace);
     await kubectlOk(["apply", "-f", "-"], {
       input: stringify({
         apiVersion: "k3.dodil.io/v1alpha1",
@@ -66,9 +66,10 @@ describe("a crash between a committed create and its status write", () => {
 
     service.emulator.faults.clear();
     const created = await owned();
-    expect(created).toHaveLength(1);
+    const seen = Object.fromEntries(["CreatePipeline", "ListPipelines", "GetPipeline"].map((rpc) => [rpc, service.emulator.calls.get(rpc)]));
+    expect({ created: created.length, seen }).toMatchObject({ created: 1 });
 
-    startOperatorProcess();
+    startOperatorProcess(namespace);
     const healed = await eventually(async () => {
       const o = await getObject<K3Pipeline>("k3pipeline", namespace, "crashy");
       expect(conditionOf(o, "Ready")?.status).toBe("True");

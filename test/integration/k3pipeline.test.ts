@@ -1,16 +1,17 @@
 // K3Pipeline end to end, the way a user drives it: kubectl apply, then status — on a real
 // kube-apiserver, with the emulator standing in for the K3 service.
-import { afterAll, beforeAll, describe, expect } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { K3Pipeline } from "../../src/api/gen/index.js";
 import { createK3Client, isK3Error, pipelinev1, type K3Client } from "../../src/grpc/index.js";
 import type { RunningOperator } from "../../src/operator.js";
-import { kubeTest as test, kubectl, kubectlOk } from "../support/kube.js";
+import { kubectl, kubectlOk } from "../support/kube.js";
 import {
   conditionOf,
   eventually,
   getObject,
   installCrds,
+  namespacePool,
   startTestOperator,
   startTestService,
   type TestService,
@@ -19,6 +20,7 @@ import {
 let service: TestService;
 let operator: RunningOperator;
 let k3: K3Client;
+let pool: Awaited<ReturnType<typeof namespacePool>>;
 
 function manifest(namespace: string, name: string, spec: Partial<K3Pipeline["spec"]> = {}, annotations?: Record<string, string>) {
   return {
@@ -79,7 +81,8 @@ async function apiserverWrites(): Promise<number> {
 beforeAll(async () => {
   await installCrds();
   service = await startTestService("pipelines");
-  operator = await startTestOperator(service, ["--resync-period", "1s"]);
+  pool = await namespacePool("pl", 16);
+  operator = await startTestOperator(service, ["--resync-period", "1s", "--namespaces", pool.names.join(",")]);
   k3 = createK3Client({ endpoint: service.emulator.address, insecure: true, token: () => service.emulator.mintToken({ tenant: service.tenant }) });
 });
 
@@ -90,7 +93,8 @@ afterAll(async () => {
 });
 
 describe("K3Pipeline", () => {
-  test("apply → Ready with status.pipelineId, the remote pipeline labelled with its owner", async ({ namespace }) => {
+  test("apply → Ready with status.pipelineId, the remote pipeline labelled with its owner", async () => {
+    const namespace = pool.next();
     await apply(manifest(namespace, "p1"));
     const obj = await ready(namespace, "p1");
     expect(obj.status?.pipelineId).toMatch(/^pl_/);
@@ -103,7 +107,8 @@ describe("K3Pipeline", () => {
     expect(p?.labels).toMatchObject({ "k3.dodil.io/uid": obj.metadata.uid, "k3.dodil.io/namespace": namespace, "k3.dodil.io/name": "p1" });
   });
 
-  test("a spec change makes exactly one UpdatePipeline, and the remote pipeline follows", async ({ namespace }) => {
+  test("a spec change makes exactly one UpdatePipeline, and the remote pipeline follows", async () => {
+    const namespace = pool.next();
     await apply(manifest(namespace, "p2"));
     const before = await ready(namespace, "p2");
     const updates = calls("UpdatePipeline");
@@ -119,7 +124,8 @@ describe("K3Pipeline", () => {
     expect(p?.displayName).toBe(`${namespace}/p2`);
   });
 
-  test("steady state is silent: resyncs read, but write nothing to the apiserver or the service", async ({ namespace }) => {
+  test("steady state is silent: resyncs read, but write nothing to the apiserver or the service", async () => {
+    const namespace = pool.next();
     await apply(manifest(namespace, "quiet"));
     await ready(namespace, "quiet");
     await sleep(1_500); // let the create's follow-up passes settle
@@ -134,7 +140,8 @@ describe("K3Pipeline", () => {
     expect((await get(namespace, "quiet")).metadata.resourceVersion).toBe(rv);
   });
 
-  test("delete with deletionPolicy Delete removes the remote pipeline, then the finalizer", async ({ namespace }) => {
+  test("delete with deletionPolicy Delete removes the remote pipeline, then the finalizer", async () => {
+    const namespace = pool.next();
     await apply(manifest(namespace, "gone"));
     const id = (await ready(namespace, "gone")).status!.pipelineId!;
     await kubectlOk(["delete", "k3pipeline", "gone", "-n", namespace, "--timeout=30s"]);
@@ -142,14 +149,16 @@ describe("K3Pipeline", () => {
     expect(await remote(id)).toBeUndefined();
   });
 
-  test("delete with deletionPolicy Orphan keeps the remote pipeline", async ({ namespace }) => {
+  test("delete with deletionPolicy Orphan keeps the remote pipeline", async () => {
+    const namespace = pool.next();
     await apply(manifest(namespace, "orphan", { deletionPolicy: "Orphan" }));
     const id = (await ready(namespace, "orphan")).status!.pipelineId!;
     await kubectlOk(["delete", "k3pipeline", "orphan", "-n", namespace, "--timeout=30s"]);
     expect(await remote(id)).toBeDefined();
   });
 
-  test("spec.externalId adopts an existing pipeline instead of creating one", async ({ namespace }) => {
+  test("spec.externalId adopts an existing pipeline instead of creating one", async () => {
+    const namespace = pool.next();
     const { pipeline } = await k3.pipeline.createPipeline({
       requestId: `adopt-${namespace}`,
       pipeline: { displayName: `${namespace}/adopt`, template: { name: "document-chunker", version: "1.1.0" }, parameters: { chunkSize: 512 },
@@ -164,7 +173,8 @@ describe("K3Pipeline", () => {
     await eventually(async () => expect((await remote(pipeline!.id))?.labels["k3.dodil.io/uid"]).toBe(obj.metadata.uid));
   });
 
-  test("ObserveOnly reads the remote pipeline into status and never changes it, not even on delete", async ({ namespace }) => {
+  test("ObserveOnly reads the remote pipeline into status and never changes it, not even on delete", async () => {
+    const namespace = pool.next();
     const { pipeline } = await k3.pipeline.createPipeline({
       requestId: `observe-${namespace}`,
       pipeline: { displayName: `${namespace}/observed`, template: { name: "document-chunker", version: "1.0.0" }, parameters: { chunkSize: 100 },
@@ -181,7 +191,8 @@ describe("K3Pipeline", () => {
     expect((await remote(pipeline!.id))?.parameters).toEqual({ chunkSize: 100 });
   });
 
-  test("paused: Synced=False/Paused and no calls; unpaused: the pending change is applied", async ({ namespace }) => {
+  test("paused: Synced=False/Paused and no calls; unpaused: the pending change is applied", async () => {
+    const namespace = pool.next();
     await apply(manifest(namespace, "paused"));
     const id = (await ready(namespace, "paused")).status!.pipelineId!;
     const paused = { "k3.dodil.io/paused": "true" };
@@ -196,7 +207,8 @@ describe("K3Pipeline", () => {
     await eventually(async () => expect(conditionOf(await get(namespace, "paused"), "Synced")?.reason).toBe("ReconcileSuccess"));
   });
 
-  test("a remote pipeline deleted behind our back is created again", async ({ namespace }) => {
+  test("a remote pipeline deleted behind our back is created again", async () => {
+    const namespace = pool.next();
     await apply(manifest(namespace, "drift"));
     const first = (await ready(namespace, "drift")).status!.pipelineId!;
     await k3.pipeline.deletePipeline({ id: first });
@@ -210,7 +222,8 @@ describe("K3Pipeline", () => {
     await ready(namespace, "drift");
   });
 
-  test("invalid parameters: Synced=False/InvalidSpec naming the parameter, and no call storm", async ({ namespace }) => {
+  test("invalid parameters: Synced=False/InvalidSpec naming the parameter, and no call storm", async () => {
+    const namespace = pool.next();
     const creates = calls("CreatePipeline");
     await apply(manifest(namespace, "invalid", { parameters: { overlap: 3, colour: "blue" } }));
     const obj = await eventually(async () => {
@@ -228,7 +241,8 @@ describe("K3Pipeline", () => {
     await ready(namespace, "invalid");
   }, 40_000);
 
-  test("the service unavailable for a while: backoff, then Ready, and exactly one remote pipeline", async ({ namespace }) => {
+  test("the service unavailable for a while: backoff, then Ready, and exactly one remote pipeline", async () => {
+    const namespace = pool.next();
     const creates = calls("CreatePipeline");
     service.emulator.faults.failNext("CreatePipeline", 6, 14 /* UNAVAILABLE */);
     await apply(manifest(namespace, "flaky"));
@@ -237,7 +251,8 @@ describe("K3Pipeline", () => {
     expect(await remotesOwnedBy(obj.metadata.uid!)).toHaveLength(1);
   });
 
-  test("a bad token: Synced=False/Unauthorized", async ({ namespace }) => {
+  test("a bad token: Synced=False/Unauthorized", async () => {
+    const namespace = pool.next();
     await kubectlOk(["create", "secret", "generic", "bad-conn", "-n", namespace, "--from-literal=token=not-a-jwt"]);
     await apply(manifest(namespace, "unauth", { connectionRef: { name: "bad-conn" } }));
     const obj = await eventually(async () => {
@@ -248,10 +263,10 @@ describe("K3Pipeline", () => {
     expect(conditionOf(obj, "Synced")?.message).not.toContain("not-a-jwt");
   });
 
-  test("two namespaces with different connection Secrets land in different tenants", async ({ namespace }) => {
-    const other = `${namespace}-b`;
-    await kubectlOk(["create", "namespace", other]);
-    try {
+  test("two namespaces with different connection Secrets land in different tenants", async () => {
+    const namespace = pool.next();
+    const other = pool.next();
+    {
       for (const [ns, tenant] of [[namespace, "tenant-a"], [other, "tenant-b"]] as const) {
         const token = service.emulator.mintToken({ tenant });
         await kubectlOk(["create", "secret", "generic", "conn", "-n", ns, `--from-literal=token=${token}`]);
@@ -272,8 +287,6 @@ describe("K3Pipeline", () => {
         ta.close();
         tb.close();
       }
-    } finally {
-      await kubectl(["delete", "namespace", other, "--wait=false"]);
     }
   });
 });
