@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import type { Logger as PinoLogger } from "pino";
@@ -54,23 +55,26 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
   const controllers: Controller<never>[] = [newPipelineController(deps, connections) as unknown as Controller<never>];
 
   let ready = false;
+  let elector: LeaderElector | undefined;
+  let stopping = false;
   const startControllers = async (): Promise<void> => {
     await Promise.all(controllers.map((c) => c.start()));
     ready = true;
     logger.info({ controllers: controllers.length }, "controllers started");
   };
 
-  const server = config.metricsPort > 0 ? await serveHttp(config.metricsPort, metrics, () => ready) : undefined;
+  // A standby replica (waiting for the Lease) is ready too, as in controller-runtime: otherwise a
+  // rolling update's new pod could never become ready while the old one holds the Lease.
+  const isReady = (): boolean => ready || (elector !== undefined && !elector.isLeader() && !stopping);
+  const server = config.metricsPort > 0 ? await serveHttp(config.metricsPort, metrics, isReady) : undefined;
   const port = server ? (server.address() as { port: number }).port : 0;
 
-  let elector: LeaderElector | undefined;
-  let stopping = false;
   if (config.leaderElection) {
     elector = new LeaderElector({
       kube,
       namespace: config.leaderElectionNamespace,
       name: "k3-operator",
-      identity: `${hostname()}_${process.pid}`,
+      identity: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
       logger,
       onStartedLeading: () => void startControllers(),
       // Like controller-runtime: a replica that lost the Lease exits and restarts clean. The
@@ -100,7 +104,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
   };
 }
 
-/** /healthz (the process answers), /readyz (caches synced, workers running), /metrics. */
+/** /healthz (the process answers), /readyz (caches synced and workers running, or standby), /metrics. */
 function serveHttp(port: number, metrics: OperatorMetrics, isReady: () => boolean): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === "/healthz") return void res.writeHead(200).end("ok");

@@ -113,8 +113,8 @@ describe("the Helm chart", () => {
     const deployment = only<Deployment>(docs, "Deployment");
     expect(deployment.spec.template.spec.volumes.find((v) => v.name === "token")?.secret?.secretName).toBe("k3-operator-token");
     expect(deployment.spec.template.spec.serviceAccountName).toBe(only(docs, "ServiceAccount").metadata.name);
-    // Only the Lease holder is ready, so a rolling update could never finish.
-    expect(deployment.spec.strategy?.type).toBe("Recreate");
+    // A standby replica reports ready, so the default rolling update can finish.
+    expect(deployment.spec.strategy).toBeUndefined();
   });
 
   it.each<ValuesCase>([
@@ -132,7 +132,7 @@ describe("the Helm chart", () => {
     expect(loadConfig(container.args, podEnv(container, "k3-system"))).toMatchObject(expected);
   });
 
-  it("leaves the leader-election Role and the Recreate strategy out when leader election is off", async () => {
+  it("leaves the leader-election Role out when leader election is off", async () => {
     const docs = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set: { "leaderElection.enabled": "false" } }));
     expect(docs.map((doc) => doc.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "ServiceAccount"]);
     expect(only<Deployment>(docs, "Deployment").spec.strategy).toBeUndefined();
@@ -251,7 +251,15 @@ describe("the chart's RBAC on a real apiserver", () => {
     expect(runHealthScript(readFileSync("deploy/argocd/health.lua", "utf8"), pipeline).status).toBe("Healthy");
 
     const lease = JSON.parse(await kubectlOk(["get", "lease", "k3-operator", "-n", namespace, "-o", "json"])) as { spec?: { holderIdentity?: string } };
-    expect(lease.spec?.holderIdentity).toMatch(/_\d+$/);
+    expect(lease.spec?.holderIdentity).toMatch(/_\d+_[0-9a-f]{6}$/);
+
+    // A second replica waits for the Lease, and is ready meanwhile (rolling updates finish).
+    const [standbyPort] = await freePorts(1);
+    const standby = await startOperator({ ...config, metricsPort: standbyPort! }, pino({ level: "silent" }));
+    onTestFinished(() => standby.stop());
+    expect((await fetch(`http://127.0.0.1:${standby.port}/readyz`)).status).toBe(200);
+    const holder = (JSON.parse(await kubectlOk(["get", "lease", "k3-operator", "-n", namespace, "-o", "json"])) as typeof lease).spec?.holderIdentity;
+    expect(holder).toBe(lease.spec?.holderIdentity);
 
     await eventually(async () => {
       const events = JSON.parse(
