@@ -8,7 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"] } },
+      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
       {
         extends: true,
         test: { name: "integration", include: ["test/**/*.test.ts"], globalSetup: ["test/setup/global-setup.ts"] },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { notReady, renderHeader, withoutAges, type ListedObject } from "./status.js";
+import { notReady, renderHeader, withoutAges, type ListedObject } from "../../scripts/local/status.js";
 
 const listed = (name: string, ready?: { status: string; reason?: string; message?: string }): ListedObject => ({
   kind: "K3Pipeline",

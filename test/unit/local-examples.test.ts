@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadExamples, parseExampleFile, readyKinds, selectExamples, toYamlStream, type ExampleDocument } from "./examples.js";
+import { loadExamples, parseExampleFile, readyKinds, selectExamples, toYamlStream, type ExampleDocument } from "../../scripts/local/examples.js";
 
 const doc = (kind: string, name: string, file = "x.yaml"): ExampleDocument => ({
   file,
