@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Regenerates src/grpc/gen and src/api/gen and fails when the committed copies differ.
+# Regenerates every generated tree (see generate.sh) and fails when the committed copies differ.
+# Rendering deploy/manifests needs helm (`npm run control-plane -- build`): here it is required,
+# since a skipped render would pass a stale file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm run -s generate
-if ! git diff --exit-code --stat -- src/grpc/gen src/api/gen || [ -n "$(git status --porcelain -- src/grpc/gen src/api/gen)" ]; then
+generated=(src/grpc/gen src/api/gen deploy/helm/k3-operator/crds deploy/manifests deploy/argocd/argocd-cm-health.yaml)
+K3_REQUIRE_HELM=true npm run -s generate
+if ! git diff --exit-code --stat -- "${generated[@]}" || [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
   echo "generated code is stale: run 'npm run generate' and commit the result" >&2
-  git status --short -- src/grpc/gen src/api/gen >&2
+  git status --short -- "${generated[@]}" >&2
   exit 1
 fi

@@ -64,6 +64,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
   const port = server ? (server.address() as { port: number }).port : 0;
 
   let elector: LeaderElector | undefined;
+  let stopping = false;
   if (config.leaderElection) {
     elector = new LeaderElector({
       kube,
@@ -72,8 +73,10 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
       identity: `${hostname()}_${process.pid}`,
       logger,
       onStartedLeading: () => void startControllers(),
-      // Like controller-runtime: a replica that lost the Lease exits and restarts clean.
+      // Like controller-runtime: a replica that lost the Lease exits and restarts clean. The
+      // elector also calls this when stop() releases the Lease: that is no loss.
       onStoppedLeading: () => {
+        if (stopping) return;
         logger.error({}, "leader election lost; exiting");
         process.exit(1);
       },
@@ -87,6 +90,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
     port,
     metrics,
     async stop() {
+      stopping = true;
       ready = false;
       await Promise.all(controllers.map((c) => c.stop()));
       await elector?.stop();

@@ -390,6 +390,24 @@ describe("ManagedReconciler", () => {
     expect(world.log.slice(calls)).toEqual(["refs", "connect", "observe"]);
   });
 
+  it("a rejected spec is left alone until its generation changes: resyncs make no calls and no writes", async () => {
+    const world = newWorld();
+    world.faults.create = { cls: "invalidSpec" };
+    const r = world.reconciler();
+    await r.reconcile(seed(world, { finalizer: true }));
+    world.log.length = 0;
+    const writes = world.kube.writes.length;
+    expect(await r.reconcile(world.stored()!)).toEqual({ kind: "done" });
+    expect(world.log).toEqual([]);
+    expect(world.kube.writes.length).toBe(writes);
+    delete world.faults.create;
+    const edited = await world.kube.patch<Widget>(widgets, { namespace: "ns", name: "w" }, { type: "merge", body: { spec: { size: 2 } } });
+    expect(edited.metadata?.generation).toBe(2);
+    await r.reconcile(edited);
+    expect(world.log).toContain("create");
+    expect(world.remote.size).toBe(1);
+  });
+
   it("a finalizer conflict (stale object) retries silently", async () => {
     const world = newWorld();
     const stale = seed(world);

@@ -59,6 +59,8 @@ export interface ManagedReconcilerOptions<T extends ManagedObject> {
   afterChangeMs?: number;
   /** retry while references are not ready; 30 s unless given */
   dependencyRetryMs?: number;
+  /** how long a spec the service rejected (invalidSpec) is left alone unless its generation changes; 1 h unless given */
+  invalidSpecRetryMs?: number;
   /** retry after credentials were refused; 2 min unless given */
   unauthorizedRetryMs?: number;
   /** ± fraction applied to every requeue delay; 0.1 unless given */
@@ -122,6 +124,11 @@ export class ManagedReconciler<T extends ManagedObject> {
   private readonly events: EventRecorder;
   private readonly logger: Logger;
   private readonly now: () => Date;
+  /**
+   * Specs the service rejected, by uid: the rejected generation and until when it is left alone.
+   * Without this every periodic resync would repeat the same failing call (quiet steady state).
+   */
+  private readonly rejected = new Map<string, { generation: number | undefined; until: number }>();
 
   constructor(private readonly options: ManagedReconcilerOptions<T>) {
     this.adapter = options.adapter;
@@ -145,6 +152,10 @@ export class ManagedReconciler<T extends ManagedObject> {
   private async run(pass: Pass<T>): Promise<ReconcileResult> {
     if (pass.obj.metadata?.annotations?.[this.options.pausedAnnotation] === "true") return this.paused(pass);
     if (pass.obj.metadata?.deletionTimestamp) return this.handleDeletion(pass);
+    if (this.heldAsInvalid(pass.obj)) {
+      pass.skipStatus = true;
+      return done;
+    }
     if (this.managementPolicy(pass.obj) === "Full") await this.ensureFinalizer(pass);
     const refs = await this.resolveReferences(pass);
     if (refs) return refs;
@@ -155,6 +166,16 @@ export class ManagedReconciler<T extends ManagedObject> {
     pass.set(observed.ready ?? available());
     pass.set(reconcileSuccess());
     return this.requeue(observed.pollAfterMs ?? this.options.pollIntervalMs ?? 300_000);
+  }
+
+  /** True while this generation of `obj` was rejected as invalid and the hold has not expired. */
+  private heldAsInvalid(obj: T): boolean {
+    const uid = obj.metadata?.uid;
+    const held = uid ? this.rejected.get(uid) : undefined;
+    if (!uid || !held) return false;
+    if (held.generation === obj.metadata?.generation && this.now().getTime() < held.until) return true;
+    this.rejected.delete(uid);
+    return false;
   }
 
   private paused(pass: Pass<T>): ReconcileResult {
@@ -185,6 +206,7 @@ export class ManagedReconciler<T extends ManagedObject> {
   }
 
   private async releaseFinalizer(pass: Pass<T>): Promise<ReconcileResult> {
+    if (pass.obj.metadata?.uid) this.rejected.delete(pass.obj.metadata.uid);
     pass.stage = "finalizer";
     pass.obj = await this.options.writer.removeFinalizer(pass.obj, this.options.finalizer);
     // The object is about to disappear; a status write would only race with that.
@@ -281,6 +303,10 @@ export class ManagedReconciler<T extends ManagedObject> {
         this.logger.warn({ key, ...errorFields(err) }, "invalid spec; waiting for a spec change");
         pass.set(reconcileInvalidSpec(message));
         pass.event("Warning", reason, message);
+        if (pass.obj.metadata?.uid) {
+          const until = this.now().getTime() + (this.options.invalidSpecRetryMs ?? 3_600_000);
+          this.rejected.set(pass.obj.metadata.uid, { generation: pass.obj.metadata.generation, until });
+        }
         return done;
       case "unauthorized":
         this.logger.warn({ key, ...errorFields(err) }, "unauthorized; retrying slowly");

@@ -48,6 +48,25 @@ export async function startTestOperator(service: TestService, flags: string[] = 
   return startOperator(config, pino({ level: process.env.K3_TEST_LOG ?? "silent" }));
 }
 
+/**
+ * Namespaces made up front for one test file, handed out one per test. Operators under test
+ * watch only these: objects that earlier files left behind (namespaces never finish deleting
+ * without a controller-manager) must not reach them and disturb their call counters.
+ */
+export async function namespacePool(label: string, size: number): Promise<{ names: string[]; next(): string }> {
+  const names = Array.from({ length: size }, (_, i) => namespaceName(`${label}-${i}`));
+  for (const name of names) await kubectlOk(["create", "namespace", name]);
+  let used = 0;
+  return {
+    names,
+    next() {
+      const name = names[used++];
+      if (!name) throw new Error(`namespace pool ${label} exhausted (${size})`);
+      return name;
+    },
+  };
+}
+
 /** Reads an object as JSON with kubectl. */
 export async function getObject<T = Record<string, unknown>>(kind: string, namespace: string, name: string): Promise<T> {
   return JSON.parse(await kubectlOk(["get", kind, name, "-n", namespace, "-o", "json"])) as T;
