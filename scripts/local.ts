@@ -326,4 +326,10 @@ async function run(): Promise<number> {
   }
 }
 
-process.exit(await run());
+process.exit(
+  await run().catch((error: unknown) => {
+    // Before anything was started: a bad flag, a second run in the same folder.
+    process.stderr.write(`[local] ${describe(error)}\n`);
+    return 1;
+  }),
+);
