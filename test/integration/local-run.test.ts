@@ -1,0 +1,56 @@
+// `npm run local -- --no-watch`, the README's first command in its test form: a control plane
+// of its own, the emulator, the CRDs, the examples and the operator, every applied example
+// Ready, then everything stopped and its folder tidied.
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCommand } from "../../src/controlplane/exec.js";
+import { isAlive } from "../../src/controlplane/processes.js";
+import { loadExamples, readyKinds, selectExamples } from "../../scripts/local/examples.js";
+
+const root = resolve(import.meta.dirname, "..", "..");
+
+/** The rows of the last `kubectl get k3 -A` table in `output`, as column-name → value maps. */
+function lastTable(output: string): Record<string, string>[] {
+  const lines = output.split("\n");
+  const start = lines.findLastIndex((line) => line.startsWith("NAMESPACE "));
+  if (start < 0) return [];
+  const header = lines[start]!;
+  const columns = [...header.matchAll(/\S+/g)].map((match) => ({ name: match[0], at: match.index }));
+  const rows: Record<string, string>[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === "") break;
+    rows.push(Object.fromEntries(columns.map(({ name, at }, i) => [name, line.slice(at, columns[i + 1]?.at ?? line.length).trim()])));
+  }
+  return rows;
+}
+
+describe("npm run local -- --no-watch", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it("gets every applied example Ready, prints them, and stops everything it started", { timeout: 330_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "k3-local-run-"));
+    dirs.push(dir);
+    // Node 24 first on PATH, as inside any npm script, whatever started this test.
+    const env = { ...process.env, K3_LOCAL_DIR: dir, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` };
+    const run = await runCommand("npm", ["run", "-s", "local", "--", "--no-watch"], { cwd: root, env, timeoutMs: 300_000 });
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(run.exitCode, output).toBe(0);
+
+    const { apply } = selectExamples(await loadExamples(join(root, "examples")), readyKinds);
+    const rows = lastTable(run.stdout);
+    expect(rows.map((row) => row.NAME).sort(), output).toEqual(apply.map((doc) => `${doc.kind.toLowerCase()}.k3.dodil.io/${doc.name}`).sort());
+    for (const row of rows) expect(row, output).toMatchObject({ NAMESPACE: "k3-demo", READY: "True", SYNCED: "True" });
+
+    const pids = [...(/^\s*pids\s+(.*)$/m.exec(run.stdout)?.[1] ?? "").matchAll(/([\w-]+) (\d+)/g)].map((m) => ({ name: m[1], pid: Number(m[2]) }));
+    expect(pids.map(({ name }) => name).sort(), output).toEqual(["etcd", "kube-apiserver", "operator"]);
+    expect(pids.filter(({ pid }) => isAlive(pid))).toEqual([]);
+
+    // Logs stay for a post-mortem; the kubeconfig, token and run records go with the run.
+    expect((await readdir(dir)).sort()).toEqual(["emulator.log", "operator.log"]);
+  });
+});
