@@ -25,14 +25,14 @@ export interface ConnectionsOptions {
 
 /** An object that may name a connection Secret in its namespace. */
 export interface Connectable {
-  metadata: { namespace?: string };
+  metadata: { namespace?: string; deletionTimestamp?: string };
   spec: { connectionRef?: { name: string } };
 }
 
 interface Pooled {
   client: K3Client;
   /** the token the client sends; replaced when the Secret changes, read on every call */
-  token: string;
+  holder: { token: string };
 }
 
 /**
@@ -42,6 +42,8 @@ interface Pooled {
  */
 export class Connections {
   private readonly pool = new Map<string, Pooled>();
+  /** the last connection seen per Secret ("namespace/name"), for deletions after the Secret went */
+  private readonly lastBySecret = new Map<string, Pooled>();
 
   constructor(private readonly options: ConnectionsOptions) {}
 
@@ -50,20 +52,27 @@ export class Connections {
     const ref = obj.spec.connectionRef?.name;
     if (!ref) return this.defaultClient();
     const namespace = obj.metadata.namespace ?? "";
+    const secretKey = `${namespace}/${ref}`;
     const secret = await this.options.secrets.get(namespace, ref);
-    if (!secret) throw new ControllerError("unauthorized", `connection Secret ${namespace}/${ref} not found`);
-    const token = secret.data["token"];
-    if (!token) throw new ControllerError("unauthorized", `connection Secret ${namespace}/${ref} has no "token" key`);
+    const token = secret?.data["token"];
+    if (!token) {
+      // A namespace being torn down often loses the Secret before our object: finish its
+      // deletion with the credentials last seen rather than hold the finalizer forever.
+      const last = this.lastBySecret.get(secretKey);
+      if (obj.metadata.deletionTimestamp && last) return last.client;
+      const problem = secret ? `has no "token" key` : "not found";
+      throw new ControllerError("unauthorized", `connection Secret ${secretKey} ${problem}`);
+    }
     const endpoint = secret.data["endpoint"] || this.options.defaults.endpoint;
-    const key = `${endpoint}|${namespace}/${ref}`;
+    const key = `${endpoint}|${secretKey}`;
     let pooled = this.pool.get(key);
     if (!pooled) {
-      const entry: Pooled = { token, client: undefined as unknown as K3Client };
-      entry.client = this.newClient(endpoint, () => entry.token);
-      pooled = entry;
+      const holder = { token };
+      pooled = { holder, client: this.newClient(endpoint, () => holder.token) };
       this.pool.set(key, pooled);
     }
-    pooled.token = token;
+    pooled.holder.token = token;
+    this.lastBySecret.set(secretKey, pooled);
     return pooled.client;
   }
 
@@ -79,7 +88,7 @@ export class Connections {
     if (!pooled) {
       const file = this.options.defaults.tokenFile;
       const token = async (): Promise<string> => (file ? (await readFile(file, "utf8")).trim() : "");
-      pooled = { token: "", client: this.newClient(this.options.defaults.endpoint, token) };
+      pooled = { holder: { token: "" }, client: this.newClient(this.options.defaults.endpoint, token) };
       this.pool.set(key, pooled);
     }
     return pooled.client;
