@@ -9,6 +9,7 @@ import { newPipelineController } from "./controllers/pipeline/index.js";
 import {
   CoreTypes,
   createKubeClient,
+  currentReconcile,
   Informer,
   LeaderElector,
   newEventRecorder,
@@ -38,7 +39,12 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
     limiter: config.k3Qps > 0 ? new TokenBucket({ qps: config.k3Qps, burst: config.k3Qps * 2 }) : undefined,
     onCall: (call) => {
       metrics.externalCalls.observe(call.rpc, call.code, call.durationMs / 1000);
-      logger.debug({ rpc: call.rpc, code: call.code, ms: Math.round(call.durationMs), attempt: call.attempt, requestId: call.requestId }, "k3 call");
+      logger.debug({ ...currentReconcile(), rpc: call.rpc, code: call.code, ms: Math.round(call.durationMs), attempt: call.attempt, requestId: call.requestId }, "k3 call");
+    },
+    // Retries are logged by the client; each line names the resource being reconciled.
+    logger: {
+      debug: (obj, msg) => logger.debug({ ...currentReconcile(), ...obj }, msg),
+      warn: (obj, msg) => logger.warn({ ...currentReconcile(), ...obj }, msg),
     },
   });
   const deps: ControllerDeps = {

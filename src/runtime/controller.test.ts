@@ -130,6 +130,18 @@ describe("Controller", () => {
     await controller.stop();
   });
 
+  it("the resync skips keys that already have a requeue scheduled (no double reads)", async () => {
+    const { kube, controller, reconciled } = setup(() => ({ kind: "requeueAfter", ms: 100_000 }), 60_000);
+    kube.seed(widgets, { metadata: { namespace: "n", name: "a" } });
+    await controller.start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(99_000); // a resync passed; the key's own poll is still pending
+    expect(reconciled).toEqual(["a"]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(reconciled).toEqual(["a", "a"]);
+    await controller.stop();
+  });
+
   it("does not reconcile objects that left the cache", async () => {
     const { kube, controller, reconciled } = setup(() => ({ kind: "requeueAfter", ms: 1000 }));
     kube.seed(widgets, { metadata: { namespace: "n", name: "a" } });

@@ -6,6 +6,7 @@ import { objectKey } from "./kube-types.js";
 import { errorFields, type Logger, noopLogger } from "./logger.js";
 import type { ReconcileResult } from "./managed-types.js";
 import type { ControllerMetrics } from "./metrics.js";
+import { runInReconcileContext } from "./reconcile-context.js";
 import { WorkQueue, type WorkQueueOptions } from "./work-queue.js";
 
 /** Anything that can reconcile one object (the managed reconciler, or a hand-written one). */
@@ -116,7 +117,7 @@ export class Controller<T extends KubeObject> {
     const started = performance.now();
     let result: ReconcileResult;
     try {
-      result = await this.options.reconciler.reconcile(obj);
+      result = await runInReconcileContext({ controller: this.options.name, key }, () => this.options.reconciler.reconcile(obj));
     } catch (err) {
       result = { kind: "backoff", error: err instanceof Error ? err : new Error(String(err)) };
     }
@@ -142,7 +143,9 @@ export class Controller<T extends KubeObject> {
     const signal = this.stopping.signal;
     while (!signal.aborted) {
       await sleep(withJitter(period, 0.1), signal);
-      if (!signal.aborted) for (const key of this.options.informer.keys()) this.queue.add(key);
+      // Only keys with nothing scheduled: an object that already polls itself (requeue-after)
+      // would otherwise be read twice per period.
+      if (!signal.aborted) for (const key of this.options.informer.keys()) if (!this.queue.isScheduled(key)) this.queue.add(key);
     }
   }
 }

@@ -13,6 +13,7 @@ export { errorFields, type Logger, noopLogger } from "./logger.js";
 export { ManagedReconciler, type ManagedReconcilerMetrics, type ManagedReconcilerOptions, type Stage } from "./managed-reconciler.js";
 export * from "./managed-types.js";
 export { type ControllerMetrics, type ExternalCallObserver, OperatorMetrics, type OperatorMetricsOptions } from "./metrics.js";
+export { currentReconcile, type ReconcileContext, runInReconcileContext } from "./reconcile-context.js";
 export { TokenBucket, type TokenBucketOptions } from "./rate-limiter.js";
 export { createRequestId } from "./request-id.js";
 export { apiVersionOf, CoreTypes, type ResourceType } from "./resource.js";

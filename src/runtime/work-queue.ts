@@ -76,6 +76,11 @@ export class WorkQueue {
     this.dispatch();
   }
 
+  /** True when `key` waits, is being processed, or has a delayed add pending. */
+  isScheduled(key: string): boolean {
+    return this.dirty.has(key) || this.inFlight.has(key) || this.delayed.has(key);
+  }
+
   /** Adds `key` after `ms`; if an earlier delayed add of the key is pending, that one wins. */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
