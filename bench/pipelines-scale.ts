@@ -23,7 +23,7 @@ import { K3Resources } from "../src/controllers/resources.js";
 import { isMutatingRpc, startEmulator, type EmulatorHandle } from "../src/emulator/index.js";
 import { createKubeClient, keyOf, type KubeClient, type ResourceType } from "../src/runtime/index.js";
 import { readApiserverWrites, splitWrites, type WriteCounts, type WriteSplit } from "./support/apiserver-writes.js";
-import { buildOperator, startOperatorProcess, summarizeLog, type LogSummary, type OperatorProcess } from "./support/operator-process.js";
+import { buildOperator, startOperatorProcess, summarizeLog, type LogSummary, type OperatorProcess, type ProcessMemory } from "./support/operator-process.js";
 import { countersBetween, sumBy, sumOf, type Sample } from "./support/prometheus-text.js";
 import { ReadyTracker } from "./support/ready-tracker.js";
 
@@ -110,6 +110,10 @@ function perUnit(counts: Record<string, number>, divisor: number): Record<string
 }
 
 const mib = (kib: number): number => round(kib / 1024);
+
+function memoryFigures(m: ProcessMemory): { rss: number; peak: number; heapUsed: number; heapTotal: number } {
+  return { rss: mib(m.rssKiB), peak: mib(m.peakKiB), heapUsed: mib(m.heapUsedKiB), heapTotal: mib(m.heapTotalKiB) };
+}
 
 /** What the operator did between two snapshots: apiserver writes, K3 calls, reconciles. */
 interface Activity {
@@ -360,14 +364,13 @@ function buildResults(m: { latencies: number[]; scale: Awaited<ReturnType<typeof
       reconcilesPerSecond: round(scale.activity.reconciles.total / createSeconds, 1),
     },
     memory: {
-      idleBeforeCreatesRssMiB: mib(scale.idleMemory.rssKiB),
-      peakMiB: mib(scale.allReadyMemory.peakKiB),
-      rssAllReadyMiB: mib(scale.allReadyMemory.rssKiB),
-      rssSettledMiB: mib(scale.settledMemory.rssKiB),
-      afterRestartRssMiB: mib(later.restartMemory.rssKiB),
-      afterRestartPeakMiB: mib(later.restartMemory.peakKiB),
-      afterIdleWindowRssMiB: mib(later.idleMemory.rssKiB),
+      note: "MiB; rss and peak (VmHWM) from /proc; heapUsed/heapTotal from V8 (used includes garbage not yet collected; total is what V8 reserved)",
       pipelinesPresent: totalPipelines,
+      beforeCreates: memoryFigures(scale.idleMemory),
+      allReady: memoryFigures(scale.allReadyMemory),
+      settled: memoryFigures(scale.settledMemory),
+      afterRestart: memoryFigures(later.restartMemory),
+      afterIdleWindow: memoryFigures(later.idleMemory),
     },
     create: describe(scale.activity, count),
     restart: { pipelines: totalPipelines, readyzMs: round(later.readyzMs), allReconciledMs: round(later.allReconciledMs), ...describe(later.restart, totalPipelines) },
@@ -421,11 +424,12 @@ function printTable(r: Results): void {
     [`apply → Ready, one pipeline (${r.latency.samples} samples)`, `median ${r.latency.medianMs} ms, p90 ${r.latency.p90Ms} ms`],
     [`${r.scale.count} pipelines: first create → all Ready`, `${s(r.scale.allReadyMs)} (${r.scale.readyPerSecond} Ready/s; each p50 ${s(r.scale.perPipelineCreateToReadyMs.p50)}, p90 ${s(r.scale.perPipelineCreateToReadyMs.p90)})`],
     ["reconciles/s during the create phase", String(r.scale.reconcilesPerSecond)],
-    ["operator RSS before / all Ready / peak (VmHWM)", `${r.memory.idleBeforeCreatesRssMiB} / ${r.memory.rssAllReadyMiB} / ${r.memory.peakMiB} MiB`],
+    ["operator RSS before / all Ready / peak (VmHWM)", `${r.memory.beforeCreates.rss} / ${r.memory.allReady.rss} / ${r.memory.allReady.peak} MiB`],
+    ["operator JS heap used before / all Ready", `${r.memory.beforeCreates.heapUsed} / ${r.memory.allReady.heapUsed} MiB`],
     ["create: apiserver writes per pipeline", writes(r.create)],
     ["create: K3 calls per pipeline", `${r.create.serviceCalls.perPipeline} (${rpcs(r.create.serviceCalls.byRpcPerPipeline)})`],
     ["create: reconciles per pipeline", String(r.create.reconciles.perPipeline)],
-    [`restart (${r.restart.pipelines} pipelines): all reconciled`, `${s(r.restart.allReconciledMs)}, RSS after ${r.memory.afterRestartRssMiB} MiB`],
+    [`restart (${r.restart.pipelines} pipelines): all reconciled`, `${s(r.restart.allReconciledMs)}; RSS after ${r.memory.afterRestart.rss} MiB, heap used ${r.memory.afterRestart.heapUsed} MiB`],
     ["restart: apiserver writes per pipeline", writes(r.restart)],
     ["restart: K3 calls per pipeline", `${r.restart.serviceCalls.perPipeline} (${rpcs(r.restart.serviceCalls.byRpcPerPipeline)})`],
     [`idle resync every ${r.idleResync.periodMs / 1000} s: apiserver writes per pipeline per period`, writes(r.idleResync)],

@@ -48,18 +48,22 @@ export interface OperatorProcessOptions {
   readyTimeoutMs?: number;
 }
 
-/** Memory of a process as the kernel reports it, in KiB. */
+/** Memory of the operator: the kernel's view and V8's, in KiB. */
 export interface ProcessMemory {
   /** resident set size now */
   rssKiB: number;
   /** peak resident set size since the process started (VmHWM) */
   peakKiB: number;
+  /** JS heap in use (nodejs_heap_size_used_bytes): live objects plus garbage not yet collected, so an upper bound of what is retained */
+  heapUsedKiB: number;
+  /** heap V8 has reserved (nodejs_heap_size_total_bytes) */
+  heapTotalKiB: number;
 }
 
 /** A running operator process. */
 export interface OperatorProcess {
   pid: number;
-  /** Reads VmRSS and VmHWM from /proc/<pid>/status. */
+  /** Reads VmRSS and VmHWM from /proc/<pid>/status and the heap gauges from /metrics. */
   memory(): Promise<ProcessMemory>;
   /** Scrapes its /metrics. */
   metrics(): Promise<Sample[]>;
@@ -103,12 +107,12 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   }
   return {
     pid,
-    memory: () => readMemory(pid),
-    async metrics() {
-      const resp = await fetch(`${base}/metrics`);
-      if (!resp.ok) throw new Error(`operator /metrics answered ${resp.status}`);
-      return parsePrometheusText(await resp.text());
+    async memory() {
+      const [kernel, samples] = await Promise.all([readMemory(pid), scrape(base)]);
+      const heap = (suffix: string): number => Math.round(samples.filter((s) => s.name.endsWith(suffix)).reduce((sum, s) => sum + s.value, 0) / 1024);
+      return { ...kernel, heapUsedKiB: heap("nodejs_heap_size_used_bytes"), heapTotalKiB: heap("nodejs_heap_size_total_bytes") };
     },
+    metrics: () => scrape(base),
     async stop(graceMs = 30_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
@@ -134,7 +138,13 @@ async function waitReady(child: ChildProcess, url: string, timeoutMs: number): P
   throw new Error(`not ready after ${timeoutMs} ms`);
 }
 
-async function readMemory(pid: number): Promise<ProcessMemory> {
+async function scrape(base: string): Promise<Sample[]> {
+  const resp = await fetch(`${base}/metrics`);
+  if (!resp.ok) throw new Error(`operator /metrics answered ${resp.status}`);
+  return parsePrometheusText(await resp.text());
+}
+
+async function readMemory(pid: number): Promise<{ rssKiB: number; peakKiB: number }> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const field = (name: string): number => {
     const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status);
