@@ -42,6 +42,8 @@ export interface OperatorProcessOptions {
   resyncPeriod: string;
   /** the operator's K3 call budget; its own default when omitted */
   k3Qps?: number;
+  /** pino level; info unless given */
+  logLevel?: string;
   /** where its stdout and stderr (pino JSON lines) go; appended to */
   logFile: string;
   /** how long to wait for /readyz; 60 s unless given */
@@ -87,10 +89,11 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     "--workers", String(options.workers),
     "--resync-period", options.resyncPeriod,
     "--metrics-port", String(port),
+    "--log-level", options.logLevel ?? "info",
     ...(options.k3Qps === undefined ? [] : ["--k3-qps", String(options.k3Qps)]),
   ];
   const log = createWriteStream(options.logFile, { flags: "a" });
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LOG_LEVEL: "info" } });
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   const pid = child.pid;
