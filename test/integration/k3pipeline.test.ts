@@ -66,12 +66,12 @@ const calls = (rpc: string): number => service.emulator.calls.get(rpc);
 const mutatingCalls = (): number => service.emulator.calls.mutating;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Writes the apiserver counted on k3pipelines (any namespace): POST, PUT, PATCH, DELETE. */
+/** Writes the apiserver counted on k3pipelines and events (any namespace): POST, PUT, PATCH, DELETE. */
 async function apiserverWrites(): Promise<number> {
   const text = await kubectlOk(["get", "--raw", "/metrics"]);
   let total = 0;
   for (const line of text.split("\n")) {
-    if (!line.startsWith("apiserver_request_total{") || !line.includes('resource="k3pipelines"')) continue;
+    if (!line.startsWith("apiserver_request_total{") || !/resource="(k3pipelines|events)"/.test(line)) continue;
     if (!/verb="(POST|PUT|PATCH|DELETE|APPLY|CREATE|UPDATE)"/.test(line)) continue;
     total += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
