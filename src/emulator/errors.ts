@@ -3,7 +3,7 @@
 // INVALID_ARGUMENT and an ErrorInfo (domain k3.dodil.io) for every other code.
 import { Metadata, status as GrpcStatus, type StatusObject } from "@grpc/grpc-js";
 import { Any } from "../grpc/gen/google/protobuf/any.js";
-import { BadRequest, type BadRequest_FieldViolation, ErrorInfo } from "../grpc/gen/google/rpc/error_details.js";
+import { BadRequest, ErrorInfo } from "../grpc/gen/google/rpc/error_details.js";
 import { Status } from "../grpc/gen/google/rpc/status.js";
 
 /** The ErrorInfo domain of every emulator error. */
@@ -130,32 +130,4 @@ export function toStatusObject(error: EmulatorError): Partial<StatusObject> {
   const metadata = new Metadata();
   metadata.set(STATUS_DETAILS_KEY, Buffer.from(Status.encode(toRpcStatus(error)).finish()));
   return { code: error.code, details: error.message, metadata };
-}
-
-/** What {@link decodeStatusDetails} finds in a trailer. */
-export interface DecodedStatusDetails {
-  /** The google.rpc.Status code. */
-  code: number;
-  /** The google.rpc.Status message. */
-  message: string;
-  /** Field violations of a packed BadRequest, empty when none. */
-  fieldViolations: BadRequest_FieldViolation[];
-  /** The packed ErrorInfo, when there is one. */
-  errorInfo?: ErrorInfo;
-}
-
-/** Decodes the `grpc-status-details-bin` trailer of a failed call; undefined when absent. */
-export function decodeStatusDetails(metadata: Metadata | undefined): DecodedStatusDetails | undefined {
-  const raw = metadata?.get(STATUS_DETAILS_KEY)[0];
-  if (raw === undefined || typeof raw === "string") return undefined;
-  const status = Status.decode(raw);
-  const decoded: DecodedStatusDetails = { code: status.code, message: status.message, fieldViolations: [] };
-  for (const detail of status.details) {
-    if (detail.typeUrl === BAD_REQUEST_TYPE_URL) {
-      decoded.fieldViolations.push(...BadRequest.decode(detail.value).fieldViolations);
-    } else if (detail.typeUrl === ERROR_INFO_TYPE_URL) {
-      decoded.errorInfo = ErrorInfo.decode(detail.value);
-    }
-  }
-  return decoded;
 }

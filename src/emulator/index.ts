@@ -12,7 +12,7 @@ import { Store } from "./store.js";
 
 export { mintToken, verifyToken } from "./auth.js";
 export { CallCounters, isMutatingRpc } from "./counters.js";
-export { decodeStatusDetails, ERROR_DOMAIN, type DecodedStatusDetails } from "./errors.js";
+export { ERROR_DOMAIN } from "./errors.js";
 export { FaultInjector, type ErrorRate, type FaultOptions } from "./faults.js";
 export { consentCode, OAUTH_HOST } from "./services/oauth.js";
 export { CORRUPT_OBJECT_ERROR, deriveObjects, MISSING_GITHUB_REPO, type SourceObject } from "./objects.js";

@@ -5,7 +5,9 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { expect } from "vitest";
 import { DestinationType } from "../../../src/grpc/gen/dodil/k3/pipeline/v1/pipeline.js";
 import { SourceType } from "../../../src/grpc/gen/dodil/k3/source/v1/source.js";
-import { decodeStatusDetails, type DecodedStatusDetails, type EmulatorHandle, type EmulatorOptions, startEmulator } from "../../../src/emulator/index.js";
+import { type EmulatorHandle, type EmulatorOptions, startEmulator } from "../../../src/emulator/index.js";
+// Decoded the way the operator decodes it: with the production client's codec.
+import { statusDetailsFromMetadata, type StatusDetails } from "../../../src/grpc/index.js";
 import { connectTestClient, type K3TestClient } from "../../../src/emulator/test-client.js";
 
 export { GrpcStatus };
@@ -42,7 +44,7 @@ export async function startTestEnv(options: EmulatorOptions = {}): Promise<TestE
 }
 
 /** Awaits a call that must fail with `code`; returns the decoded status details. */
-export async function expectGrpcError(call: Promise<unknown>, code: GrpcStatus): Promise<DecodedStatusDetails & { details: string }> {
+export async function expectGrpcError(call: Promise<unknown>, code: GrpcStatus): Promise<StatusDetails & { details: string }> {
   let caught: ServiceError | undefined;
   try {
     await call;
@@ -52,15 +54,15 @@ export async function expectGrpcError(call: Promise<unknown>, code: GrpcStatus):
   expect(caught, `expected ${GrpcStatus[code]}, but the call succeeded`).toBeDefined();
   const error = caught as ServiceError;
   expect(GrpcStatus[error.code]).toBe(GrpcStatus[code]);
-  const decoded = decodeStatusDetails(error.metadata);
+  const decoded = statusDetailsFromMetadata(error.metadata);
   expect(decoded, "the trailer carries google.rpc.Status").toBeDefined();
   expect(decoded?.code).toBe(code);
   expect(decoded?.message).toBe(error.details);
-  return { ...(decoded as DecodedStatusDetails), details: error.details };
+  return { ...(decoded as StatusDetails), details: error.details };
 }
 
 /** Field names of the violations of a decoded INVALID_ARGUMENT, sorted. */
-export function violatedFields(details: DecodedStatusDetails): string[] {
+export function violatedFields(details: StatusDetails): string[] {
   return details.fieldViolations.map((v) => v.field).sort();
 }
 
