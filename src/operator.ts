@@ -13,7 +13,7 @@ import {
   Informer,
   LeaderElector,
   newEventRecorder,
-  newSecretReader,
+  newCachedSecretReader,
   OperatorMetrics,
   TokenBucket,
   type Controller,
@@ -33,9 +33,12 @@ export interface RunningOperator {
 export async function startOperator(config: OperatorConfig, logger: PinoLogger): Promise<RunningOperator> {
   const kube = createKubeClient({ kubeconfigPath: config.kubeconfig || undefined });
   const metrics = new OperatorMetrics({ processMetrics: true });
+  // One Secret cache serves both the connection lookups and the watches that reconcile the
+  // objects using a Secret when it changes.
+  const secrets = new Informer<KubeObject>({ kube, resource: CoreTypes.Secret, namespaces: config.namespaces, logger });
   const connections = new Connections({
     defaults: { endpoint: config.k3Endpoint, insecure: config.k3Insecure, tokenFile: config.k3TokenFile || undefined },
-    secrets: newSecretReader(kube),
+    secrets: newCachedSecretReader(secrets),
     limiter: config.k3Qps > 0 ? new TokenBucket({ qps: config.k3Qps, burst: config.k3Qps * 2 }) : undefined,
     onCall: (call) => {
       metrics.externalCalls.observe(call.rpc, call.code, call.durationMs / 1000);
@@ -49,7 +52,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
   });
   const deps: ControllerDeps = {
     kube,
-    secrets: new Informer<KubeObject>({ kube, resource: CoreTypes.Secret, namespaces: config.namespaces, logger }),
+    secrets,
     events: newEventRecorder({ kube, component: "k3-operator", instance: hostname(), logger }),
     metrics,
     logger,

@@ -17,6 +17,6 @@ export { currentReconcile, type ReconcileContext, runInReconcileContext } from "
 export { TokenBucket, type TokenBucketOptions } from "./rate-limiter.js";
 export { createRequestId } from "./request-id.js";
 export { apiVersionOf, CoreTypes, type ResourceType } from "./resource.js";
-export { newSecretReader, type SecretData, type SecretReader } from "./secret-reader.js";
+export { newCachedSecretReader, type SecretData, type SecretReader } from "./secret-reader.js";
 export { newObjectWriter, type ObjectWriter, type Status, statusOf, statusPatch } from "./status-patcher.js";
 export { WorkQueue, type WorkQueueMetrics, type WorkQueueOptions } from "./work-queue.js";

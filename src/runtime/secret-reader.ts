@@ -1,7 +1,4 @@
-import type { KubeClient } from "./kube-client.js";
-import { isNotFound } from "./kube-errors.js";
-import type { KubeObject } from "./kube-types.js";
-import { CoreTypes } from "./resource.js";
+import { keyOf, type KubeObject } from "./kube-types.js";
 
 /** A Secret's decoded values, plus its resourceVersion so callers can cache or hash by it. */
 export interface SecretData {
@@ -22,16 +19,16 @@ interface SecretObject extends KubeObject {
   stringData?: Record<string, string>;
 }
 
-/** A `SecretReader` that reads through `kube` on every call, so rotated Secrets are seen at once. */
-export function newSecretReader(kube: KubeClient): SecretReader {
+/**
+ * A `SecretReader` over a Secret informer's cache: no apiserver call per read, and as fresh as
+ * the watch (a rotated Secret is seen as soon as its event arrives). For objects reconciled
+ * after that informer synced.
+ */
+export function newCachedSecretReader(cache: { get(key: string): KubeObject | undefined }): SecretReader {
   return {
-    async get(namespace, name) {
-      try {
-        return decodeSecret(await kube.get<SecretObject>(CoreTypes.Secret, { namespace, name }));
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw new Error(`cannot read secret ${namespace}/${name}`, { cause: err });
-      }
+    get(namespace, name) {
+      const secret = cache.get(keyOf(namespace, name));
+      return Promise.resolve(secret ? decodeSecret(secret as SecretObject) : undefined);
     },
   };
 }
