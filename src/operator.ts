@@ -5,18 +5,17 @@ import type { Logger as PinoLogger } from "pino";
 import type { OperatorConfig } from "./config.js";
 import { Connections } from "./controllers/connection.js";
 import type { ControllerDeps } from "./controllers/managed-controller.js";
-import { newPipelineController } from "./controllers/pipeline/index.js";
+import { newControllers } from "./controllers/index.js";
 import {
   CoreTypes,
   createKubeClient,
   currentReconcile,
-  Informer,
   LeaderElector,
+  Manager,
   newEventRecorder,
   newCachedSecretReader,
   OperatorMetrics,
   TokenBucket,
-  type Controller,
   type KubeObject,
 } from "./runtime/index.js";
 
@@ -33,9 +32,10 @@ export interface RunningOperator {
 export async function startOperator(config: OperatorConfig, logger: PinoLogger): Promise<RunningOperator> {
   const kube = createKubeClient({ kubeconfigPath: config.kubeconfig || undefined });
   const metrics = new OperatorMetrics({ processMetrics: true });
-  // One Secret cache serves both the connection lookups and the watches that reconcile the
-  // objects using a Secret when it changes.
-  const secrets = new Informer<KubeObject>({ kube, resource: CoreTypes.Secret, namespaces: config.namespaces, logger });
+  // One informer per resource type, shared by every controller: the Secret cache serves both the
+  // connection lookups and the watches that reconcile the objects using a Secret when it changes.
+  const manager = new Manager({ kube, namespaces: config.namespaces, logger });
+  const secrets = manager.informerFor<KubeObject>(CoreTypes.Secret);
   const connections = new Connections({
     defaults: { endpoint: config.k3Endpoint, insecure: config.k3Insecure, tokenFile: config.k3TokenFile || undefined },
     secrets: newCachedSecretReader(secrets),
@@ -52,24 +52,23 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
   });
   const deps: ControllerDeps = {
     kube,
-    secrets,
+    manager,
     events: newEventRecorder({ kube, component: "k3-operator", instance: hostname(), logger }),
     metrics,
     logger,
-    namespaces: config.namespaces,
     workers: config.workers,
     resyncPeriodMs: config.resyncPeriodMs,
     pollIntervalMs: config.resyncPeriodMs,
   };
-  const controllers: Controller<never>[] = [newPipelineController(deps, connections) as unknown as Controller<never>];
+  for (const controller of newControllers(deps, connections, secrets)) manager.add(controller);
 
   let ready = false;
   let elector: LeaderElector | undefined;
   let stopping = false;
   const startControllers = async (): Promise<void> => {
-    await Promise.all(controllers.map((c) => c.start()));
+    await manager.start();
     ready = true;
-    logger.info({ controllers: controllers.length }, "controllers started");
+    logger.info({}, "controllers started");
   };
 
   // A standby replica (waiting for the Lease) is ready too, as in controller-runtime: otherwise a
@@ -105,7 +104,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
     async stop() {
       stopping = true;
       ready = false;
-      await Promise.all(controllers.map((c) => c.stop()));
+      await manager.stop();
       await elector?.stop();
       connections.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

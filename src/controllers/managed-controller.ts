@@ -1,49 +1,80 @@
 import { annotations, finalizer } from "../api/keys.js";
+import { reasons } from "../api/conditions.js";
 import {
   Controller,
-  Informer,
+  CoreTypes,
   keyOf,
   ManagedReconciler,
   newObjectWriter,
-  secondaryWatch,
   type EventRecorder,
   type KubeClient,
   type KubeObject,
   type Logger,
   type ManagedAdapter,
   type ManagedObject,
+  type Manager,
   type OperatorMetrics,
   type ResourceType,
+  type Watch,
 } from "../runtime/index.js";
 
 /** What every controller of the operator is built from. */
 export interface ControllerDeps {
   kube: KubeClient;
-  /** Shared Secret cache; a change to a Secret reconciles the objects that reference it. */
-  secrets: Informer<KubeObject>;
+  /** owns the shared informers (one per resource type) and starts the controllers */
+  manager: Manager;
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
-  namespaces: string[];
   workers: number;
   resyncPeriodMs: number;
   /** drift poll of a settled object (the managed reconciler's poll interval) */
   pollIntervalMs?: number;
 }
 
-/** A managed kind: its resource type, adapter, and the Secrets each object references. */
+/** Another kind an object names in its own namespace (a rule's source and pipeline); a change to it reconciles the object. */
+export interface KindReference<T> {
+  resource: ResourceType;
+  names(obj: T): string[];
+}
+
+/** A managed kind: its resource type, adapter, and what each object references. */
 export interface ManagedKind<T extends ManagedObject> {
   resource: ResourceType;
   adapter: ManagedAdapter<T>;
   /** names of Secrets in the object's namespace it depends on (connection, credentials) */
   secretNames(obj: T): string[];
+  /** objects of other kinds it depends on */
+  references?: KindReference<T>[];
 }
 
-/** Builds the controller of one managed kind: informer → queue → managed reconciler, plus Secret watches. */
+/** Index of a kind's informer: the `namespace/name` keys of the Secrets each object references. */
+export const secretIndex = "secrets";
+
+/** Index of a kind's informer: the `namespace/name` keys of the objects of `resource` each object references. */
+export function referenceIndex(resource: ResourceType): string {
+  return `ref:${resource.plural}`;
+}
+
+/** Keys in `obj`'s namespace for `names`. */
+function sameNamespace(obj: KubeObject, names: string[]): string[] {
+  return names.filter(Boolean).map((name) => keyOf(obj.metadata?.namespace, name));
+}
+
+/** Only a new resourceVersion is a change (a relist repeats unchanged objects). */
+const changed = (a: KubeObject, b: KubeObject): boolean => a.metadata?.resourceVersion !== b.metadata?.resourceVersion;
+
+/** Builds the controller of one managed kind: shared informer → queue → managed reconciler, plus watches declared as indexes. */
 export function newManagedController<T extends ManagedObject>(kind: ManagedKind<T>, deps: ControllerDeps): Controller<T> {
   const name = kind.resource.kind.toLowerCase();
   const logger = deps.logger.child({ controller: name });
-  const informer = new Informer<T>({ kube: deps.kube, resource: kind.resource, namespaces: deps.namespaces, logger });
+  const informer = deps.manager.informerFor<T>(kind.resource);
+  informer.addIndex(secretIndex, (obj) => sameNamespace(obj, kind.secretNames(obj)));
+  const watches: Watch[] = [{ informer: deps.manager.informerFor(CoreTypes.Secret), index: secretIndex, updated: changed }];
+  for (const ref of kind.references ?? []) {
+    informer.addIndex(referenceIndex(ref.resource), (obj) => sameNamespace(obj, ref.names(obj)));
+    watches.push({ informer: deps.manager.informerFor(ref.resource), index: referenceIndex(ref.resource), updated: changed });
+  }
   const reconciler = new ManagedReconciler<T>({
     adapter: kind.adapter,
     writer: newObjectWriter<T>(deps.kube, kind.resource),
@@ -53,18 +84,15 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     logger,
     metrics: deps.metrics.reconciler(kind.resource.kind),
     pollIntervalMs: deps.pollIntervalMs,
+    stalledReasons: [reasons.awaitingOAuthCode, reasons.credentialInvalid],
   });
   deps.metrics.trackResources(kind.resource.kind, () => informer.list());
-  const usersOf = (secret: KubeObject): string[] =>
-    informer
-      .list()
-      .filter((obj) => obj.metadata?.namespace === secret.metadata?.namespace && kind.secretNames(obj).includes(secret.metadata?.name ?? ""))
-      .map((obj) => keyOf(obj.metadata?.namespace, obj.metadata?.name ?? ""));
   return new Controller<T>({
     name,
     informer,
     reconciler,
-    secondary: [secondaryWatch({ informer: deps.secrets, map: usersOf, updated: (a, b) => a.metadata?.resourceVersion !== b.metadata?.resourceVersion })],
+    watches,
+    sharedInformers: true,
     workers: deps.workers,
     resyncPeriodMs: deps.resyncPeriodMs,
     queue: { metrics: deps.metrics.queue(name) },

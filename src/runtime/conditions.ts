@@ -23,6 +23,10 @@ export interface ConditionLike {
 export const ConditionType = {
   Ready: "Ready",
   Synced: "Synced",
+  /** kstatus: work is under way (kstatus InProgress) */
+  Reconciling: "Reconciling",
+  /** kstatus: only a human can move the object on (kstatus Failed) */
+  Stalled: "Stalled",
 } as const;
 
 /** Reason strings shown to users; exact spellings are part of the product's API. */
@@ -77,6 +81,11 @@ export function setCondition(
   return current ? all.map((c) => (c.type === cond.type ? next : c)) : [...all, next];
 }
 
+/** Returns a new list without the condition of `type`. */
+export function removeCondition(list: readonly Condition[] | undefined, type: string): Condition[] {
+  return (list ?? []).filter((c) => c.type !== type);
+}
+
 /** True when two conditions say the same thing; `lastTransitionTime` is ignored. */
 export function conditionEqual(a: Condition | ConditionLike | undefined, b: Condition | ConditionLike | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
@@ -128,6 +137,11 @@ export const notFound = (message?: string): ConditionLike => ready("False", Reas
 /** Ready=False/DependencyNotReady: a referenced object is missing or not ready yet. */
 export const dependencyNotReady = (message?: string): ConditionLike =>
   ready("False", Reason.DependencyNotReady, message);
+
+/** Ready=False with an adapter's waiting reason (e.g. AwaitingOAuthCode). */
+export const waiting = (reason: string, message: string): ConditionLike => ready("False", reason, message);
+/** Synced=False/DependencyNotReady: a dependency the service needs is missing; retried slowly and when it changes. */
+export const reconcileDependency = (message: string): ConditionLike => synced("False", Reason.DependencyNotReady, message);
 
 /** Synced=True/ReconcileSuccess: the last reconcile of this generation succeeded. */
 export const reconcileSuccess = (): ConditionLike => synced("True", Reason.ReconcileSuccess);

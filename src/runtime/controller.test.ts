@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Controller, needsReconcile, secondaryWatch } from "./controller.js";
+import { Controller, needsReconcile } from "./controller.js";
 import { Informer } from "./informer.js";
 import type { KubeObject } from "./kube-types.js";
 import type { ReconcileResult } from "./managed-types.js";
@@ -42,6 +42,8 @@ describe("Controller", () => {
     const reconciled: string[] = [];
     const secrets = new Informer<KubeObject>({ kube, resource: CoreTypes.Secret, random: () => 0.5 });
     const reconciledResults = vi.fn();
+    // widgets a and b reference Secret n/conn
+    informer.addIndex("secrets", (w) => (w.metadata?.name === "a" || w.metadata?.name === "b" ? ["n/conn"] : []));
     const controller = new Controller<KubeObject>({
       name: "widgets",
       informer,
@@ -53,7 +55,7 @@ describe("Controller", () => {
           return results(obj);
         },
       },
-      secondary: [secondaryWatch({ informer: secrets, map: (s) => (s.metadata?.name === "conn" ? ["n/a", "n/b"] : []) })],
+      watches: [{ informer: secrets, index: "secrets" }],
       resyncPeriodMs,
       metrics: { reconciled: reconciledResults },
     });

@@ -14,18 +14,25 @@ export interface Reconciler<T extends KubeObject> {
   reconcile(obj: T): Promise<ReconcileResult>;
 }
 
-/** Events of another kind that should reconcile primary objects (e.g. a Secret → the objects using it). */
-export interface SecondaryWatch<S extends KubeObject> {
-  informer: Informer<S>;
-  /** the primary keys (`namespace/name`) affected by `obj` */
-  map(obj: S): string[];
+/**
+ * Events of another kind that should reconcile primary objects, declared as data: a change to
+ * object `ns/x` of the watched kind enqueues the primaries that the primary informer's index
+ * `index` lists under `ns/x` (e.g. index "secrets": the objects referencing each Secret).
+ */
+export interface Watch {
+  informer: Pick<Informer<KubeObject>, "addHandlers" | "start" | "stop" | "waitForSync" | "hasSynced">;
+  /** name of an index on the primary informer whose values are `namespace/name` keys of watched objects */
+  index: string;
   /** which updates matter; all unless given */
-  updated?(oldObj: S, newObj: S): boolean;
+  updated?(oldObj: KubeObject, newObj: KubeObject): boolean;
 }
 
-/** Type-checks a secondary watch against its own kind `S` (callbacks see `S`), for a list of watches of different kinds. */
-export function secondaryWatch<S extends KubeObject>(watch: SecondaryWatch<S>): SecondaryWatch<KubeObject> {
-  return watch;
+/** Something the manager starts after the caches synced and stops before they stop. */
+export interface Runnable {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** true once it can serve (for /readyz); true unless given */
+  hasSynced?(): boolean;
 }
 
 /** Options of a `Controller`. */
@@ -34,8 +41,10 @@ export interface ControllerOptions<T extends KubeObject> {
   name: string;
   informer: Informer<T>;
   reconciler: Reconciler<T>;
-  /** build each with `secondaryWatch` so its callbacks keep their own type */
-  secondary?: SecondaryWatch<KubeObject>[];
+  /** other kinds whose changes reconcile primaries (through an index of the primary informer) */
+  watches?: Watch[];
+  /** the informers are shared and started/stopped by a manager, not by this controller */
+  sharedInformers?: boolean;
   /** parallel workers; 2 unless given */
   workers?: number;
   /** every key is reconciled at least this often (±10 %); 10 min unless given, 0 disables */
@@ -50,7 +59,7 @@ export interface ControllerOptions<T extends KubeObject> {
  * cached object by key, results become done / requeue-after / backoff, and a jittered resync
  * enqueues everything now and then. The operator's own status writes do not trigger reconciles.
  */
-export class Controller<T extends KubeObject> {
+export class Controller<T extends KubeObject> implements Runnable {
   readonly queue: WorkQueue;
   private readonly logger: Logger;
   private readonly stopping = new AbortController();
@@ -67,9 +76,9 @@ export class Controller<T extends KubeObject> {
       },
       onDelete: add,
     });
-    for (const watch of options.secondary ?? []) {
+    for (const watch of options.watches ?? []) {
       const enqueue = (obj: KubeObject): void => {
-        for (const key of watch.map(obj)) this.queue.add(key);
+        for (const key of options.informer.byIndex(watch.index, objectKey(obj))) this.queue.add(key);
       };
       watch.informer.addHandlers({
         onAdd: enqueue,
@@ -84,7 +93,7 @@ export class Controller<T extends KubeObject> {
   /** Starts the informers, waits until they are synced, then runs workers and the resync loop until `stop`. */
   async start(): Promise<void> {
     const informers = this.informers();
-    for (const informer of informers) informer.start();
+    if (!this.options.sharedInformers) for (const informer of informers) informer.start();
     await Promise.all(informers.map((i) => i.waitForSync()));
     this.logger.info({}, "caches synced; starting workers");
     this.running = Promise.all([this.queue.run(this.options.workers ?? 2, (key) => this.process(key)), this.resyncLoop()]);
@@ -100,11 +109,11 @@ export class Controller<T extends KubeObject> {
     this.stopping.abort();
     await this.queue.shutDown({ drain: false });
     await this.running;
-    await Promise.all(this.informers().map((i) => i.stop()));
+    if (!this.options.sharedInformers) await Promise.all(this.informers().map((i) => i.stop()));
   }
 
-  private informers(): Informer<KubeObject>[] {
-    return [this.options.informer, ...(this.options.secondary ?? []).map((w) => w.informer)];
+  private informers(): Pick<Informer<KubeObject>, "start" | "stop" | "waitForSync" | "hasSynced">[] {
+    return [this.options.informer, ...(this.options.watches ?? []).map((w) => w.informer)];
   }
 
   private async process(key: string): Promise<void> {

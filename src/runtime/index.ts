@@ -2,14 +2,15 @@
 // from here; nothing here knows about K3.
 export { type BackoffOptions, backoffDelay, sleep, withJitter } from "./backoff.js";
 export * from "./conditions.js";
-export { Controller, type ControllerOptions, needsReconcile, type Reconciler, type SecondaryWatch, secondaryWatch } from "./controller.js";
+export { Controller, type ControllerOptions, needsReconcile, type Reconciler, type Runnable, type Watch } from "./controller.js";
 export { type EventRecorder, type EventRecorderOptions, newEventRecorder, noopEventRecorder, type RecordedEvent } from "./event-recorder.js";
-export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
+export { type IndexFunc, Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { createKubeClient, type KubeClient, type KubeConfigSource, type ListOptions, type ObjectRef, type Patch, type WatchOptions } from "./kube-client.js";
 export { isAlreadyExists, isConflict, isGone, isNotFound, KubeApiError } from "./kube-errors.js";
 export * from "./kube-types.js";
 export { type Lease, LeaderElector, type LeaderElectorOptions, microTime } from "./leader-election.js";
 export { errorFields, type Logger, noopLogger } from "./logger.js";
+export { Manager, type ManagerOptions, type SharedInformerOptions } from "./manager.js";
 export { ManagedReconciler, type ManagedReconcilerMetrics, type ManagedReconcilerOptions, type Stage } from "./managed-reconciler.js";
 export * from "./managed-types.js";
 export { type ControllerMetrics, type ExternalCallObserver, OperatorMetrics, type OperatorMetricsOptions } from "./metrics.js";

@@ -12,6 +12,9 @@ export interface InformerHandlers<T extends KubeObject> {
   onDelete?(obj: T): void;
 }
 
+/** Maps an object to the values it is indexed under (e.g. the names of the Secrets it references). */
+export type IndexFunc<T extends KubeObject> = (obj: T) => string[];
+
 /** Options of an `Informer`. */
 export interface InformerOptions {
   kube: KubeClient;
@@ -42,6 +45,9 @@ export interface InformerOptions {
  */
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly indexers = new Map<string, IndexFunc<T>>();
+  /** index name → index value → keys of the objects that map to it */
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly reflectors: Reflector<T>[];
   private readonly pendingSync: Set<Reflector<T>>;
@@ -127,6 +133,28 @@ export class Informer<T extends KubeObject> {
     return [...this.cache.keys()];
   }
 
+  /**
+   * Adds an index kept current with the cache, so lookups by a derived value ("which objects
+   * reference Secret ns/x") cost a map read instead of a scan. Adding the same name twice is an
+   * error unless it is the same function (shared informers may be asked by several controllers).
+   */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    const existing = this.indexers.get(name);
+    if (existing === fn) return;
+    if (existing) throw new Error(`informer index ${name} already exists`);
+    this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indices.set(name, index);
+    for (const [key, obj] of this.cache) addToIndex(index, fn(obj), key);
+  }
+
+  /** Keys of the cached objects indexed under `value` by index `name`. */
+  byIndex(name: string, value: string): string[] {
+    const index = this.indices.get(name);
+    if (!index) throw new Error(`informer has no index ${name}`);
+    return [...(index.get(value) ?? [])];
+  }
+
   private synced(reflector: Reflector<T>): void {
     this.pendingSync.delete(reflector);
     if (this.hasSynced()) for (const resolve of this.syncWaiters.splice(0)) resolve();
@@ -137,6 +165,7 @@ export class Informer<T extends KubeObject> {
     for (const [key, old] of this.cache) {
       const inScope = namespace === undefined || old.metadata?.namespace === namespace;
       if (inScope && !fresh.has(key)) {
+        this.reindex(key, old, undefined);
         this.cache.delete(key);
         this.emit((h) => h.onDelete?.(old));
       }
@@ -152,13 +181,25 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const old = this.cache.get(key);
     this.cache.set(key, obj);
+    this.reindex(key, old, obj);
     if (old) this.emit((h) => h.onUpdate?.(old, obj));
     else this.emit((h) => h.onAdd?.(obj));
   }
 
   private remove(obj: T): void {
-    this.cache.delete(objectKey(obj));
+    const key = objectKey(obj);
+    this.reindex(key, this.cache.get(key), undefined);
+    this.cache.delete(key);
     this.emit((h) => h.onDelete?.(obj));
+  }
+
+  private reindex(key: string, old: T | undefined, obj: T | undefined): void {
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name);
+      if (!index) continue;
+      if (old) removeFromIndex(index, fn(old), key);
+      if (obj) addToIndex(index, fn(obj), key);
+    }
   }
 
   private emit(call: (h: InformerHandlers<T>) => void): void {
@@ -169,5 +210,21 @@ export class Informer<T extends KubeObject> {
         this.logger.error(errorFields(err), "informer handler threw");
       }
     }
+  }
+}
+
+function addToIndex(index: Map<string, Set<string>>, values: string[], key: string): void {
+  for (const value of values) {
+    let keys = index.get(value);
+    if (!keys) index.set(value, (keys = new Set()));
+    keys.add(key);
+  }
+}
+
+function removeFromIndex(index: Map<string, Set<string>>, values: string[], key: string): void {
+  for (const value of values) {
+    const keys = index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) index.delete(value);
   }
 }

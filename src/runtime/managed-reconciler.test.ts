@@ -3,7 +3,7 @@ import type { Condition } from "./conditions.js";
 import { KubeApiError } from "./kube-errors.js";
 import type { RecordedEvent } from "./event-recorder.js";
 import { ManagedReconciler, type ManagedReconcilerOptions } from "./managed-reconciler.js";
-import type { ErrorClass, ExternalClient, ManagedAdapter, ManagedObject, ReconcileResult } from "./managed-types.js";
+import type { Action, ErrorClass, ExternalClient, ExternalObservation, ManagedAdapter, ManagedObject, ReconcileResult, SubStep } from "./managed-types.js";
 import { createRequestId } from "./request-id.js";
 import type { ResourceType } from "./resource.js";
 import { newObjectWriter, type ObjectWriter } from "./status-patcher.js";
@@ -39,6 +39,8 @@ function newWorld() {
   const faults: Partial<Record<Op, { cls: ErrorClass; afterCommit?: boolean }>> = {};
   const requestIds: string[] = [];
   let refsReady = true;
+  /** sub-steps and actions the connected client carries, and observation fields merged over observe's */
+  const extras: { steps?: SubStep<Widget>[]; actions?: Action<Widget>[]; observed?: Partial<ExternalObservation> } = {};
   let deleteLeavesIt = false;
   let nextId = 1;
   const failBefore = (op: Op): void => {
@@ -61,7 +63,7 @@ function newWorld() {
       // Contract: with no recorded id, or a recorded id not found, look up by owner labels.
       if (!found && !obj.spec.externalId) found = [...remote.values()].find((r) => r.ownerUid === obj.metadata?.uid);
       if (!found) return Promise.resolve({ exists: false, upToDate: false });
-      return Promise.resolve({ exists: true, upToDate: found.size === obj.spec.size, externalId: found.id, status: { size: found.size } });
+      return Promise.resolve({ exists: true, upToDate: found.size === obj.spec.size, externalId: found.id, status: { size: found.size }, ...extras.observed });
     },
     create(obj, { requestId }) {
       log.push("create");
@@ -92,7 +94,7 @@ function newWorld() {
     connector: {
       connect: () => {
         log.push("connect");
-        return faults.connect ? Promise.reject(new ClassedError(faults.connect.cls, "token refused")) : Promise.resolve(client);
+        return faults.connect ? Promise.reject(new ClassedError(faults.connect.cls, "token refused")) : Promise.resolve({ ...client, ...extras });
       },
     },
     classify: (err) => (err instanceof ClassedError ? err.cls : "transient"),
@@ -131,8 +133,8 @@ function newWorld() {
     now: () => NOW,
   };
   return {
-    kube, remote, log, faults, events, requestIds, adapter, becameReady,
-    reconciler: () => new ManagedReconciler<Widget>(options),
+    kube, remote, log, faults, events, requestIds, adapter, becameReady, extras, options,
+    reconciler: (more: Partial<ManagedReconcilerOptions<Widget>> = {}) => new ManagedReconciler<Widget>({ ...options, ...more }),
     setRefsReady: (v: boolean) => (refsReady = v),
     setDeleteLeavesIt: (v: boolean) => (deleteLeavesIt = v),
     seedRemote: (id: string, size: number, ownerUid = "other") => remote.set(id, { id, size, ownerUid }),
@@ -183,7 +185,7 @@ const rows: Row[] = [
   },
   {
     reason: "paused again: no event and no write",
-    given: (w) => seed(w, { annotations: { [PAUSED]: "true" }, status: { observedGeneration: 1, conditions: [{ ...cond("Synced", "False", "Paused"), message: "reconciliation is paused via the pause annotation" }] } }),
+    given: (w) => seed(w, { annotations: { [PAUSED]: "true" }, status: { observedGeneration: 1, conditions: [{ ...cond("Synced", "False", "Paused"), message: "reconciliation is paused via the pause annotation" }, { ...cond("Reconciling", "True", "Paused"), message: "reconciliation is paused via the pause annotation" }] } }),
     log: [], result: "done", synced: "Paused", events: [],
   },
   {
@@ -424,5 +426,147 @@ describe("ManagedReconciler", () => {
     const obj = seed(world, { finalizer: true, status: settled("r1", 1) });
     const low = await new ManagedReconciler<Widget>({ adapter: world.adapter, writer: newObjectWriter(world.kube, widgets), finalizer: FINALIZER, pausedAnnotation: PAUSED, random: () => 0 }).reconcile(obj);
     expect(low).toEqual({ kind: "requeueAfter", ms: 270_000 });
+  });
+});
+
+describe("ManagedReconciler: kstatus conditions, dependencies, sub-steps, actions", () => {
+  const condOf = (w: World, type: string) => w.stored()?.status?.conditions?.find((c) => c.type === type);
+
+  it.each([
+    { reason: "a create under way is Reconciling", fault: undefined, reconciling: "Creating", stalled: undefined },
+    { reason: "a rejected spec is Stalled (kstatus Failed), not Reconciling", fault: "invalidSpec" as const, reconciling: undefined, stalled: "InvalidSpec" },
+    { reason: "refused credentials are Stalled", fault: "unauthorized" as const, reconciling: undefined, stalled: "Unauthorized" },
+    { reason: "a transient error is Reconciling with the error's reason", fault: "transient" as const, reconciling: "ReconcileError", stalled: undefined },
+    { reason: "a missing dependency is Reconciling", fault: "dependency" as const, reconciling: "DependencyNotReady", stalled: undefined },
+  ])("$reason", async ({ fault, reconciling, stalled }) => {
+    const world = newWorld();
+    if (fault) world.faults.create = { cls: fault };
+    await world.reconciler().reconcile(seed(world));
+    expect(condOf(world, "Reconciling")?.reason).toBe(reconciling);
+    expect(condOf(world, "Stalled")?.reason).toBe(stalled);
+    if (reconciling) expect(condOf(world, "Reconciling")?.status).toBe("True");
+    if (stalled) expect(condOf(world, "Stalled")?.status).toBe("True");
+  });
+
+  it("Ready drops both kstatus conditions", async () => {
+    const world = newWorld();
+    await world.reconciler().reconcile(seed(world));
+    expect(condOf(world, "Reconciling")?.status).toBe("True");
+    await world.reconciler().reconcile(world.stored()!);
+    expect(condOf(world, "Ready")?.status).toBe("True");
+    expect(condOf(world, "Reconciling")).toBeUndefined();
+    expect(condOf(world, "Stalled")).toBeUndefined();
+  });
+
+  it("a dependency error is DependencyNotReady, retried in 30 s and never held like a bad spec", async () => {
+    const world = newWorld();
+    world.faults.create = { cls: "dependency" };
+    const reconciler = world.reconciler();
+    const first = await reconciler.reconcile(seed(world));
+    expect(first).toEqual({ kind: "requeueAfter", ms: 30_000 });
+    expect(condOf(world, "Ready")?.reason).toBe("DependencyNotReady");
+    expect(condOf(world, "Synced")?.reason).toBe("DependencyNotReady");
+    delete world.faults.create;
+    world.log.length = 0;
+    await reconciler.reconcile(world.stored()!);
+    expect(world.log).toContain("create");
+  });
+
+  it("a rejected spec is retried at once when its inputs version changes, not before", async () => {
+    const world = newWorld();
+    let inputs = "secret-rv-1";
+    world.adapter.inputsVersion = () => inputs;
+    world.faults.create = { cls: "invalidSpec" };
+    const reconciler = world.reconciler();
+    await reconciler.reconcile(seed(world));
+    world.log.length = 0;
+    await reconciler.reconcile(world.stored()!);
+    expect(world.log).toEqual([]);
+    inputs = "secret-rv-2";
+    await reconciler.reconcile(world.stored()!);
+    expect(world.log).toContain("create");
+  });
+
+  it("a sub-step that waits stops the pass before observe: Ready=False with its reason, Stalled when a human must act", async () => {
+    const world = newWorld();
+    world.extras.steps = [{
+      name: "credential",
+      ensure: () => {
+        world.log.push("step");
+        return Promise.resolve({ status: { oauthUrl: "https://consent" }, wait: { reason: "AwaitingOAuthCode", message: "open the URL", stalled: true } });
+      },
+    }];
+    const result = await world.reconciler({ stalledReasons: ["AwaitingOAuthCode"] }).reconcile(seed(world));
+    expect(world.log).toEqual(["finalizer+", "refs", "connect", "step", "status"]);
+    expect(result).toEqual({ kind: "requeueAfter", ms: 2_000 });
+    expect(condOf(world, "Ready")).toMatchObject({ status: "False", reason: "AwaitingOAuthCode", message: "open the URL" });
+    expect(condOf(world, "Stalled")?.reason).toBe("AwaitingOAuthCode");
+    expect((world.stored()?.status as Record<string, unknown>).oauthUrl).toBe("https://consent");
+  });
+
+  it("sub-steps run before observe and after sync; on deletion their cleanup runs after the main object is gone", async () => {
+    const world = newWorld();
+    world.extras.steps = [{
+      name: "credential",
+      ensure: () => (world.log.push("ensure"), Promise.resolve({ status: { credentialId: "c1" } })),
+      afterSync: () => (world.log.push("afterSync"), Promise.resolve(undefined)),
+      cleanup: () => (world.log.push("cleanup"), Promise.resolve()),
+    }];
+    world.seedRemote("r1", 1);
+    await world.reconciler().reconcile(seed(world, { finalizer: true, status: settled("r1", 1) }));
+    expect(world.log).toEqual(["refs", "connect", "ensure", "observe", "afterSync", "status"]);
+    world.log.length = 0;
+    await world.reconciler().reconcile(seed(world, { finalizer: true, deleting: true, status: settled("r1", 1) }));
+    expect(world.log).toEqual(["connect", "observe", "delete", "observe", "cleanup", "finalizer-"]);
+  });
+
+  it("an action runs once per new requested value, with a request id derived from uid, action and value", async () => {
+    const world = newWorld();
+    const runs: { value: string; requestId: string }[] = [];
+    world.extras.actions = [{
+      name: "discovery",
+      requested: (o) => o.metadata?.annotations?.["requested-discovery-at"],
+      handled: (o) => (o.status as Record<string, string> | undefined)?.["lastHandledDiscoveryAt"],
+      run: (_o, ctx) => {
+        runs.push(ctx);
+        return Promise.resolve({ status: { lastHandledDiscoveryAt: ctx.value }, event: { type: "Normal", reason: "DiscoveryRequested", message: "run" }, pollAfterMs: 1000 });
+      },
+    }];
+    world.seedRemote("r1", 1);
+    const reconciler = world.reconciler();
+    const result = await reconciler.reconcile(seed(world, { finalizer: true, status: settled("r1", 1), annotations: { "requested-discovery-at": "t1" } }));
+    expect(runs).toEqual([{ value: "t1", requestId: createRequestId("uid-w/discovery/t1") }]);
+    expect(result).toEqual({ kind: "requeueAfter", ms: 1000 });
+    expect(world.events.map((e) => e.reason)).toEqual(["DiscoveryRequested"]);
+    await reconciler.reconcile(world.stored()!);
+    expect(runs).toHaveLength(1);
+  });
+
+  it("an object that exists but is not Ready is looked at again soon, backing off up to the poll interval", async () => {
+    const world = newWorld();
+    world.extras.observed = { ready: { type: "Ready", status: "False", reason: "Unavailable", message: "pending" } };
+    world.seedRemote("r1", 1);
+    const reconciler = world.reconciler();
+    const delays: number[] = [];
+    let obj = seed(world, { finalizer: true, status: settled("r1", 1) });
+    for (let i = 0; i < 3; i++) {
+      const r = await reconciler.reconcile(obj);
+      delays.push(r.kind === "requeueAfter" ? r.ms : -1);
+      obj = world.stored()!;
+    }
+    expect(delays).toEqual([2_000, 4_000, 8_000]);
+    world.extras.observed = undefined;
+    expect(await reconciler.reconcile(obj)).toEqual({ kind: "requeueAfter", ms: 300_000 });
+  });
+
+  it("condition messages are the adapter's stable summary, bounded in length; the detail is not in status", async () => {
+    const world = newWorld();
+    world.faults.create = { cls: "transient" };
+    world.adapter.summarize = () => `CreateWidget: UNAVAILABLE ${"x".repeat(40_000)}`;
+    await world.reconciler().reconcile(seed(world));
+    const message = condOf(world, "Synced")?.message ?? "";
+    expect(message.startsWith("cannot create the external object: CreateWidget: UNAVAILABLE")).toBe(true);
+    expect(message.length).toBeLessThanOrEqual(1024);
+    expect(world.events[0]!.message.length).toBeLessThanOrEqual(1024);
   });
 });

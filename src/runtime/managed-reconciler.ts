@@ -9,8 +9,11 @@ import {
   getCondition,
   notFound,
   Reason,
+  reconcileDependency,
   reconcileError,
   reconcileInvalidSpec,
+  removeCondition,
+  waiting,
   reconcilePaused,
   reconcileSuccess,
   reconcileUnauthorized,
@@ -22,6 +25,7 @@ import { isConflict, isNotFound, KubeApiError } from "./kube-errors.js";
 import { objectKey } from "./kube-types.js";
 import { errorFields, type Logger, noopLogger } from "./logger.js";
 import type {
+  Action,
   DeletionPolicy,
   ErrorClass,
   ExternalClient,
@@ -30,6 +34,8 @@ import type {
   ManagedObject,
   ManagementPolicy,
   ReconcileResult,
+  StepOutcome,
+  Waiting,
 } from "./managed-types.js";
 import { createRequestId } from "./request-id.js";
 import { type ObjectWriter, type Status, statusOf } from "./status-patcher.js";
@@ -57,8 +63,14 @@ export interface ManagedReconcilerOptions<T extends ManagedObject> {
   pollIntervalMs?: number;
   /** observe again this soon after a create or a delete that is not finished yet; 2 s unless given */
   afterChangeMs?: number;
-  /** retry while references are not ready; 30 s unless given */
+  /** retry while references or dependencies are not ready; 30 s unless given */
   dependencyRetryMs?: number;
+  /** first re-check of an object that exists but is not Ready yet, doubling per pass up to the poll interval; 2 s unless given */
+  notReadyPollMs?: number;
+  /** Ready/Synced reasons that mean only a human can move the object on (kstatus Stalled); InvalidSpec, Unauthorized and NotFound always do */
+  stalledReasons?: string[];
+  /** condition messages and event texts are cut to this many characters; 1024 unless given */
+  maxMessageLength?: number;
   /** how long a spec the service rejected (invalidSpec) is left alone unless its generation changes; 1 h unless given */
   invalidSpecRetryMs?: number;
   /** retry after credentials were refused; 2 min unless given */
@@ -70,15 +82,17 @@ export interface ManagedReconcilerOptions<T extends ManagedObject> {
 }
 
 /** The steps that can fail, named in condition messages, events and metrics. */
-export type Stage = "finalizer" | "references" | "connect" | "observe" | "create" | "update" | "delete";
+export type Stage = "finalizer" | "references" | "connect" | "step" | "observe" | "create" | "update" | "action" | "delete";
 
 const stageText: Record<Stage, { verb: string; reason: string }> = {
   finalizer: { verb: "update the finalizer", reason: "CannotUpdateFinalizer" },
   references: { verb: "resolve references", reason: "CannotResolveReferences" },
   connect: { verb: "connect to the external service", reason: "CannotConnect" },
+  step: { verb: "prepare a dependent object", reason: "CannotPrepare" },
   observe: { verb: "observe the external object", reason: "CannotObserve" },
   create: { verb: "create the external object", reason: "CannotCreate" },
   update: { verb: "update the external object", reason: "CannotUpdate" },
+  action: { verb: "run a requested action", reason: "CannotRunAction" },
   delete: { verb: "delete the external object", reason: "CannotDelete" },
 };
 
@@ -89,6 +103,8 @@ class Pass<T extends ManagedObject> {
   readonly status: Status;
   readonly events: RecordedEvent[] = [];
   stage: Stage = "observe";
+  /** the sub-step or action under way, named in messages ("cannot ensure the credential") */
+  subject: string | undefined;
   /** set when the status must not be written (silent retries, the object is going away) */
   skipStatus = false;
 
@@ -111,6 +127,13 @@ class Pass<T extends ManagedObject> {
   event(type: RecordedEvent["type"], reason: string, message: string): void {
     this.events.push({ type, reason, message });
   }
+
+  /** Takes in a sub-step's or observation's status, conditions and events. */
+  takeOutcome(outcome: StepOutcome | undefined): void {
+    this.merge(outcome?.status);
+    for (const cond of outcome?.conditions ?? []) this.set(cond);
+    this.events.push(...(outcome?.events ?? []));
+  }
 }
 
 /**
@@ -128,13 +151,17 @@ export class ManagedReconciler<T extends ManagedObject> {
    * Specs the service rejected, by uid: the rejected generation and until when it is left alone.
    * Without this every periodic resync would repeat the same failing call (quiet steady state).
    */
-  private readonly rejected = new Map<string, { generation: number | undefined; until: number }>();
+  private readonly rejected = new Map<string, { generation: number | undefined; inputs: string; until: number }>();
+  /** Consecutive not-ready passes by uid, for the fast-then-slower poll of objects on their way to Ready. */
+  private readonly notReadyPasses = new Map<string, number>();
+  private readonly stalledReasons: Set<string>;
 
   constructor(private readonly options: ManagedReconcilerOptions<T>) {
     this.adapter = options.adapter;
     this.events = options.events ?? noopEventRecorder;
     this.logger = options.logger ?? noopLogger;
     this.now = options.now ?? ((): Date => new Date());
+    this.stalledReasons = new Set([Reason.InvalidSpec, Reason.Unauthorized, Reason.NotFound, ...(options.stalledReasons ?? [])]);
   }
 
   /** Reconciles `obj` once and says when to come back. Never throws. */
@@ -156,16 +183,88 @@ export class ManagedReconciler<T extends ManagedObject> {
       pass.skipStatus = true;
       return done;
     }
-    if (this.managementPolicy(pass.obj) === "Full") await this.ensureFinalizer(pass);
+    const full = this.managementPolicy(pass.obj) === "Full";
+    if (full) await this.ensureFinalizer(pass);
     const refs = await this.resolveReferences(pass);
     if (refs) return refs;
     const client = await this.connect(pass);
+    const wait = full ? await this.ensureSteps(pass, client) : undefined;
+    if (wait) return this.wait(pass, wait);
     const observed = await this.observe(pass, client);
     if (!observed.exists) return this.handleMissing(pass, client);
-    if (!observed.upToDate && this.managementPolicy(pass.obj) === "Full") return this.update(pass, client, observed);
+    if (!observed.upToDate && full) return this.update(pass, client, observed);
+    if (full) await this.afterSync(pass, client);
+    const actionPoll = await this.runActions(pass, client.actions ?? []);
     pass.set(observed.ready ?? available());
     pass.set(reconcileSuccess());
-    return this.requeue(observed.pollAfterMs ?? this.options.pollIntervalMs ?? 300_000);
+    return this.requeueSettled(pass, actionPoll ?? observed.pollAfterMs);
+  }
+
+  /** Runs the client's sub-steps in order; the first that must wait stops the pass. */
+  private async ensureSteps(pass: Pass<T>, client: ExternalClient<T>): Promise<Waiting | undefined> {
+    for (const step of client.steps ?? []) {
+      pass.subject = step.name;
+      const outcome = await this.call(pass, "step", () => step.ensure(pass.obj));
+      pass.takeOutcome(outcome);
+      if (outcome.wait) return outcome.wait;
+    }
+    pass.subject = undefined;
+    return undefined;
+  }
+
+  private async afterSync(pass: Pass<T>, client: ExternalClient<T>): Promise<void> {
+    for (const step of client.steps ?? []) {
+      if (!step.afterSync) continue;
+      pass.subject = step.name;
+      pass.takeOutcome(await this.call(pass, "step", () => step.afterSync!(pass.obj)));
+    }
+    pass.subject = undefined;
+  }
+
+  /** Runs each action whose requested value is new; returns the soonest poll any of them asked for. */
+  private async runActions(pass: Pass<T>, actions: Action<T>[]): Promise<number | undefined> {
+    let poll: number | undefined;
+    for (const action of actions) {
+      const value = action.requested(pass.obj);
+      if (value === undefined || value === action.handled(pass.obj)) continue;
+      pass.subject = action.name;
+      const requestId = createRequestId(`${pass.obj.metadata?.uid ?? objectKey(pass.obj)}/${action.name}/${value}`);
+      const result = await this.call(pass, "action", () => action.run(pass.obj, { value, requestId }));
+      pass.merge(result.status);
+      if (result.event) pass.events.push(result.event);
+      if (result.pollAfterMs !== undefined) poll = Math.min(poll ?? Infinity, result.pollAfterMs);
+      this.logger.info({ key: objectKey(pass.obj), action: action.name, value }, "ran requested action");
+    }
+    pass.subject = undefined;
+    return poll;
+  }
+
+  private wait(pass: Pass<T>, wait: Waiting): ReconcileResult {
+    pass.set(waiting(wait.reason, this.bounded(wait.message)));
+    pass.set(reconcileSuccess());
+    return this.requeue(wait.pollAfterMs ?? this.notReadyPoll(pass.obj));
+  }
+
+  /**
+   * The next look at an object that is in sync: when the adapter asked (a run is active), at the
+   * poll interval once Ready, and soon — backing off — while it is not Ready yet.
+   */
+  private requeueSettled(pass: Pass<T>, pollAfterMs: number | undefined): ReconcileResult {
+    const ready = getCondition(pass.status.conditions as Condition[] | undefined, ConditionType.Ready)?.status === "True";
+    const uid = pass.obj.metadata?.uid ?? "";
+    if (ready) this.notReadyPasses.delete(uid);
+    return this.requeue(pollAfterMs ?? (ready ? this.pollInterval() : this.notReadyPoll(pass.obj)));
+  }
+
+  private notReadyPoll(obj: T): number {
+    const uid = obj.metadata?.uid ?? "";
+    const n = this.notReadyPasses.get(uid) ?? 0;
+    this.notReadyPasses.set(uid, n + 1);
+    return Math.min((this.options.notReadyPollMs ?? 2_000) * 2 ** Math.min(n, 20), this.pollInterval());
+  }
+
+  private pollInterval(): number {
+    return this.options.pollIntervalMs ?? 300_000;
   }
 
   /** True while this generation of `obj` was rejected as invalid and the hold has not expired. */
@@ -173,7 +272,7 @@ export class ManagedReconciler<T extends ManagedObject> {
     const uid = obj.metadata?.uid;
     const held = uid ? this.rejected.get(uid) : undefined;
     if (!uid || !held) return false;
-    if (held.generation === obj.metadata?.generation && this.now().getTime() < held.until) return true;
+    if (held.generation === obj.metadata?.generation && held.inputs === this.inputsVersion(obj) && this.now().getTime() < held.until) return true;
     this.rejected.delete(uid);
     return false;
   }
@@ -193,19 +292,32 @@ export class ManagedReconciler<T extends ManagedObject> {
     if (this.managementPolicy(pass.obj) === "ObserveOnly" || this.deletionPolicy(pass.obj) === "Orphan") return this.releaseFinalizer(pass);
     const client = await this.connect(pass);
     // Never created (or already gone): nothing to delete, so the finalizer must not hold the object.
-    if (!(await this.observe(pass, client)).exists) return this.releaseFinalizer(pass);
+    if (!(await this.observe(pass, client)).exists) return this.cleanupAndRelease(pass, client);
     await this.call(pass, "delete", () => client.delete(pass.obj)).catch((err: unknown) => {
       if (this.classify(err) !== "notFound") throw err;
     });
     pass.event("Normal", "Deleted", "deleted the external object");
     const after = await this.observe(pass, client);
-    if (!after.exists) return this.releaseFinalizer(pass);
+    if (!after.exists) return this.cleanupAndRelease(pass, client);
     pass.set(deleting());
     pass.set(reconcileSuccess());
     return this.requeue(after.pollAfterMs ?? this.options.afterChangeMs ?? 2_000);
   }
 
+  /** The main object is gone: its sub-steps clean up their objects (in reverse order), then the finalizer goes. */
+  private async cleanupAndRelease(pass: Pass<T>, client: ExternalClient<T>): Promise<ReconcileResult> {
+    for (const step of [...(client.steps ?? [])].reverse()) {
+      if (!step.cleanup) continue;
+      pass.subject = step.name;
+      await this.call(pass, "step", () => step.cleanup!(pass.obj)).catch((err: unknown) => {
+        if (this.classify(err) !== "notFound") throw err;
+      });
+    }
+    return this.releaseFinalizer(pass);
+  }
+
   private async releaseFinalizer(pass: Pass<T>): Promise<ReconcileResult> {
+    this.notReadyPasses.delete(pass.obj.metadata?.uid ?? "");
     if (pass.obj.metadata?.uid) this.rejected.delete(pass.obj.metadata.uid);
     pass.stage = "finalizer";
     pass.obj = await this.options.writer.removeFinalizer(pass.obj, this.options.finalizer);
@@ -224,7 +336,7 @@ export class ManagedReconciler<T extends ManagedObject> {
     pass.stage = "references";
     const resolution = await this.adapter.resolveReferences(pass.obj);
     if (resolution.ready) return undefined;
-    pass.set(dependencyNotReady(resolution.message));
+    pass.set(dependencyNotReady(this.bounded(resolution.message)));
     pass.set(reconcileSuccess());
     return this.requeue(this.options.dependencyRetryMs ?? 30_000);
   }
@@ -239,8 +351,7 @@ export class ManagedReconciler<T extends ManagedObject> {
       if (this.classify(err) === "notFound") return { exists: false, upToDate: false };
       throw err;
     });
-    pass.merge(observed.status);
-    for (const cond of observed.conditions ?? []) pass.set(cond);
+    pass.takeOutcome(observed);
     if (observed.externalId && observed.externalId !== this.adapter.getExternalId(pass.obj)) {
       pass.merge(this.adapter.setExternalId(observed.externalId));
     }
@@ -253,7 +364,7 @@ export class ManagedReconciler<T extends ManagedObject> {
       // We were asked to observe or adopt an existing object; creating a different one would be wrong.
       pass.set(notFound(adopting ? `external object ${adopting} does not exist` : "the external object does not exist"));
       pass.set(reconcileSuccess());
-      return this.requeue(this.options.pollIntervalMs ?? 300_000);
+      return this.requeue(this.pollInterval());
     }
     return this.create(pass, client);
   }
@@ -278,14 +389,15 @@ export class ManagedReconciler<T extends ManagedObject> {
     pass.event("Normal", "Updated", "updated the external object");
     this.logger.info({ key: objectKey(pass.obj) }, "updated external object");
     // The poll interval, not a quick recheck: an adapter whose upToDate never settles must not update in a hot loop.
-    return this.requeue(observed.pollAfterMs ?? this.options.pollIntervalMs ?? 300_000);
+    return this.requeue(observed.pollAfterMs ?? this.pollInterval());
   }
 
   /** The one error path: classify, then say so in Synced and an event, and pick the retry. */
   private onError(pass: Pass<T>, err: unknown): ReconcileResult {
     const cls = this.classify(err);
     const { verb, reason } = stageText[pass.stage];
-    const message = `cannot ${verb}: ${err instanceof Error ? err.message : String(err)}`;
+    const what = pass.subject ? `${verb} (${pass.subject})` : verb;
+    const message = this.bounded(`cannot ${what}: ${this.summarize(err, cls)}`);
     const key = objectKey(pass.obj);
     switch (cls) {
       case "conflict":
@@ -300,14 +412,20 @@ export class ManagedReconciler<T extends ManagedObject> {
         }
         return this.onTransient(pass, err, message);
       case "invalidSpec":
-        this.logger.warn({ key, ...errorFields(err) }, "invalid spec; waiting for a spec change");
+        this.logger.warn({ key, ...errorFields(err) }, "invalid spec; waiting for a spec or input change");
         pass.set(reconcileInvalidSpec(message));
         pass.event("Warning", reason, message);
         if (pass.obj.metadata?.uid) {
           const until = this.now().getTime() + (this.options.invalidSpecRetryMs ?? 3_600_000);
-          this.rejected.set(pass.obj.metadata.uid, { generation: pass.obj.metadata.generation, until });
+          this.rejected.set(pass.obj.metadata.uid, { generation: pass.obj.metadata.generation, inputs: this.inputsVersion(pass.obj), until });
         }
         return done;
+      case "dependency":
+        this.logger.info({ key, ...errorFields(err) }, "a dependency is not ready; retrying slowly");
+        pass.set(dependencyNotReady(message));
+        pass.set(reconcileDependency(message));
+        pass.event("Warning", reason, message);
+        return this.requeue(this.options.dependencyRetryMs ?? 30_000);
       case "unauthorized":
         this.logger.warn({ key, ...errorFields(err) }, "unauthorized; retrying slowly");
         pass.set(reconcileUnauthorized(message));
@@ -325,11 +443,47 @@ export class ManagedReconciler<T extends ManagedObject> {
     return { kind: "backoff", error: err instanceof Error ? err : new Error(message) };
   }
 
+  /** A stable text for an error: the adapter's summary, else the message; the detail goes to the log. */
+  private summarize(err: unknown, cls: ErrorClass): string {
+    if (err instanceof KubeApiError) return `the apiserver answered ${err.code} ${err.reason}`.trim();
+    return this.adapter.summarize?.(err, cls) ?? (err instanceof Error ? err.message : String(err));
+  }
+
+  /** Cuts a text to the configured length, so one huge service message cannot make every status patch fail. */
+  private bounded(text: string): string {
+    const max = this.options.maxMessageLength ?? 1024;
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  }
+
+  /**
+   * The kstatus conditions, derived from Ready and Synced: none once Ready; Stalled=True when
+   * only a human can move the object on; Reconciling=True otherwise (work under way).
+   */
+  private setKstatus(pass: Pass<T>): void {
+    const list = pass.status.conditions as Condition[] | undefined;
+    const ready = getCondition(list, ConditionType.Ready);
+    const synced = getCondition(list, ConditionType.Synced);
+    let conditions = removeCondition(removeCondition(list, ConditionType.Reconciling), ConditionType.Stalled);
+    if (ready?.status !== "True") {
+      const stalledBy = [synced, ready].find((c) => c && c.status === "False" && this.stalledReasons.has(c.reason));
+      const cause = stalledBy ?? (synced?.status === "False" ? synced : ready);
+      const type = stalledBy ? ConditionType.Stalled : ConditionType.Reconciling;
+      const previous = getCondition(list, type);
+      conditions = setCondition(
+        previous ? [...conditions, previous] : conditions,
+        { type, status: "True", reason: cause?.reason ?? Reason.Creating, message: cause?.message ?? "" },
+        { generation: pass.obj.metadata?.generation, now: this.now },
+      );
+    }
+    pass.status.conditions = conditions;
+  }
+
   /** Writes the status if it changed, announces events, reports readiness. */
   private async finish(pass: Pass<T>, result: ReconcileResult): Promise<ReconcileResult> {
     for (const event of pass.events) this.events.record(pass.obj, event);
     if (pass.skipStatus) return result;
     pass.status.observedGeneration = pass.obj.metadata?.generation;
+    this.setKstatus(pass);
     try {
       await this.options.writer.patchStatus(pass.obj, pass.status);
     } catch (err) {
@@ -371,6 +525,10 @@ export class ManagedReconciler<T extends ManagedObject> {
 
   private requeue(ms: number): ReconcileResult {
     return { kind: "requeueAfter", ms: withJitter(ms, this.options.jitter ?? 0.1, this.options.random) };
+  }
+
+  private inputsVersion(obj: T): string {
+    return this.adapter.inputsVersion?.(obj) ?? "";
   }
 
   private managementPolicy(obj: T): ManagementPolicy {

@@ -1,17 +1,72 @@
 import type { ConditionLike } from "./conditions.js";
+import type { RecordedEvent } from "./event-recorder.js";
 import type { KubeObject } from "./kube-types.js";
 import type { Status } from "./status-patcher.js";
 
 /**
- * The five error classes the managed reconciler acts on; the adapter maps its service's errors
+ * The six error classes the managed reconciler acts on; the adapter maps its service's errors
  * into them (`ManagedAdapter.classify`), once, in one place.
- * - invalidSpec: the service rejected the spec → Synced=False/InvalidSpec, no retry until the spec changes
+ * - invalidSpec: the service rejected the spec → Synced=False/InvalidSpec, no retry until the spec or an input changes
+ * - dependency: something the object needs is missing or not usable yet (not the spec's fault) →
+ *   Ready=False/DependencyNotReady, a slow retry, and at once when a watched dependency changes
  * - unauthorized: credentials refused → Synced=False/Unauthorized, slow retry
  * - notFound: the remote object is gone → create again (drift); on delete it means success
  * - conflict: a concurrent change → silent retry with backoff
  * - transient: anything else → Synced=False/ReconcileError, per-key exponential backoff
  */
-export type ErrorClass = "invalidSpec" | "unauthorized" | "notFound" | "conflict" | "transient";
+export type ErrorClass = "invalidSpec" | "dependency" | "unauthorized" | "notFound" | "conflict" | "transient";
+
+/**
+ * "Not yet, and not an error": the pass stops, Ready=False with `reason`, and the object is
+ * looked at again after `pollAfterMs` (or the fast not-ready poll). `stalled` says only a human
+ * can move it on (kstatus Stalled), e.g. awaiting an OAuth consent or a rejected credential.
+ */
+export interface Waiting {
+  reason: string;
+  message: string;
+  stalled?: boolean;
+  pollAfterMs?: number;
+}
+
+/** What a sub-step reports: status fields and conditions it owns, events, and whether the pass must wait. */
+export interface StepOutcome {
+  status?: Status;
+  conditions?: ConditionLike[];
+  events?: RecordedEvent[];
+  wait?: Waiting;
+}
+
+/**
+ * A secondary remote object that the main one needs first (a source's credential), handled in
+ * order before observe. Its outputs reach the main client through the client that built it
+ * (both are made per reconcile by the same `connect`). Never run for ObserveOnly objects.
+ */
+export interface SubStep<T extends ManagedObject> {
+  /** a noun for messages and metrics, e.g. "credential" */
+  name: string;
+  /** observes and creates/updates/replaces the secondary object; throws classified errors */
+  ensure(obj: T): Promise<StepOutcome>;
+  /** runs once the main object is up to date (e.g. deletes a credential the source no longer uses) */
+  afterSync?(obj: T): Promise<StepOutcome | undefined>;
+  /** on deletion with policy Delete, after the main object is gone */
+  cleanup?(obj: T): Promise<void>;
+}
+
+/**
+ * Something done once per new requested value (an annotation such as requested-discovery-at),
+ * the value then recorded as handled in status (Flux's requestedAt convention). Exactly once
+ * across restarts: `run` gets a request id derived from the object's uid, the action and the
+ * value, so a repeat after a lost status write is a replay at the service.
+ */
+export interface Action<T extends ManagedObject> {
+  name: string;
+  /** the requested value, undefined when nothing is requested */
+  requested(obj: T): string | undefined;
+  /** the value handled last, as recorded in status */
+  handled(obj: T): string | undefined;
+  /** runs the action for `value`; the returned status must record `value` as handled */
+  run(obj: T, ctx: { value: string; requestId: string }): Promise<{ status: Status; event?: RecordedEvent; pollAfterMs?: number }>;
+}
 
 /**
  * A custom resource the managed reconciler can drive. `status` is any object (generated status
@@ -37,6 +92,8 @@ export interface ExternalObservation {
   conditions?: ConditionLike[];
   /** observe again this soon instead of the poll interval (e.g. while a run is active) */
   pollAfterMs?: number;
+  /** events to emit (deduplicated by the recorder), e.g. a Warning for a failed remote job */
+  events?: RecordedEvent[];
 }
 
 /** Passed to `create` so a retried create is recognised by the service (AIP-155 `request_id`). */
@@ -78,6 +135,10 @@ export interface ExternalClient<T extends ManagedObject> {
   update(obj: T): Promise<ExternalUpdate>;
   /** Deletes the remote object; a missing object may throw a notFound-class error (it counts as success). */
   delete(obj: T): Promise<void>;
+  /** secondary objects handled before observe, in order */
+  steps?: SubStep<T>[];
+  /** once-per-value actions run after the object is observed in sync */
+  actions?: Action<T>[];
 }
 
 /** Builds an `ExternalClient` with the credentials that apply to `obj` (its connection Secret, else the operator default). */
@@ -111,6 +172,16 @@ export interface ManagedAdapter<T extends ManagedObject> {
   managementPolicy?(obj: T): ManagementPolicy;
   /** Defaults to `spec.deletionPolicy`, else Delete. */
   deletionPolicy?(obj: T): DeletionPolicy;
+  /**
+   * A version of the inputs the spec is judged with besides the spec itself (a referenced
+   * Secret's resourceVersion, resolved ids): a rejected spec is retried as soon as it changes.
+   */
+  inputsVersion?(obj: T): string;
+  /**
+   * A short, stable summary of an error for conditions and events (a step and a code, not the
+   * changing detail text, which goes to the log); the error's message, bounded, unless given.
+   */
+  summarize?(err: unknown, cls: ErrorClass): string;
 }
 
 /** What the controller does with a key after a reconcile. */

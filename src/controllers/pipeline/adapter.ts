@@ -8,7 +8,7 @@ import {
   type ManagedAdapter,
   type Status,
 } from "../../runtime/index.js";
-import { classifyK3Error } from "../classify.js";
+import { classifyK3Error, summarizeK3Error } from "../classify.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { desiredPipeline, pipelineDiff } from "./desired.js";
@@ -92,6 +92,7 @@ export function newPipelineAdapter(connections: Connections): ManagedAdapter<K3P
   return {
     connector: { connect: async (obj) => newPipelineClient(await connections.forObject(obj)) },
     classify: classifyK3Error,
+    summarize: summarizeK3Error,
     getExternalId: (obj) => obj.status?.pipelineId || undefined,
     setExternalId: (id) => ({ pipelineId: id }),
     getSpecExternalId: (obj) => obj.spec.externalId || undefined,
