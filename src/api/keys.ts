@@ -45,6 +45,8 @@ export const annotations = {
   requestedIngestionAt: `${group}/requested-ingestion-at`,
   /** Value "true" makes requested ingestion runs full rather than incremental. */
   fullSync: `${group}/full-sync`,
+  /** Any new value drops a K3Source's OAuth credential and asks for consent again (a new URL). */
+  restartOAuth: `${group}/restart-oauth`,
 } as const;
 
 /** Label keys put on remote objects to name the custom resource that owns them. */

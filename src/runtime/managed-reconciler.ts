@@ -105,6 +105,12 @@ class Pass<T extends ManagedObject> {
   stage: Stage = "observe";
   /** the sub-step or action under way, named in messages ("cannot ensure the credential") */
   subject: string | undefined;
+  /** the soonest re-check any part of the pass asked for */
+  pollHint: number | undefined;
+
+  poll(ms: number | undefined): void {
+    if (ms !== undefined) this.pollHint = Math.min(this.pollHint ?? Infinity, ms);
+  }
   /** set when the status must not be written (silent retries, the object is going away) */
   skipStatus = false;
 
@@ -120,16 +126,18 @@ class Pass<T extends ManagedObject> {
     this.status.conditions = setCondition(this.status.conditions as Condition[] | undefined, cond, { generation, now: this.now });
   }
 
+  /** Merges adapter-owned fields: nested objects field by field (a step and an action may each fill part of one), arrays and scalars replaced, `undefined` removes. */
   merge(fields: Status | undefined): void {
-    Object.assign(this.status, fields);
+    deepMerge(this.status, fields ?? {});
   }
 
   event(type: RecordedEvent["type"], reason: string, message: string): void {
     this.events.push({ type, reason, message });
   }
 
-  /** Takes in a sub-step's or observation's status, conditions and events. */
+  /** Takes in a sub-step's or observation's status, conditions, events and poll hint. */
   takeOutcome(outcome: StepOutcome | undefined): void {
+    this.poll(outcome?.pollAfterMs);
     this.merge(outcome?.status);
     for (const cond of outcome?.conditions ?? []) this.set(cond);
     this.events.push(...(outcome?.events ?? []));
@@ -194,10 +202,10 @@ export class ManagedReconciler<T extends ManagedObject> {
     if (!observed.exists) return this.handleMissing(pass, client);
     if (!observed.upToDate && full) return this.update(pass, client, observed);
     if (full) await this.afterSync(pass, client);
-    const actionPoll = await this.runActions(pass, client.actions ?? []);
+    await this.runActions(pass, client.actions ?? []);
     pass.set(observed.ready ?? available());
     pass.set(reconcileSuccess());
-    return this.requeueSettled(pass, actionPoll ?? observed.pollAfterMs);
+    return this.requeueSettled(pass, pass.pollHint);
   }
 
   /** Runs the client's sub-steps in order; the first that must wait stops the pass. */
@@ -221,9 +229,8 @@ export class ManagedReconciler<T extends ManagedObject> {
     pass.subject = undefined;
   }
 
-  /** Runs each action whose requested value is new; returns the soonest poll any of them asked for. */
-  private async runActions(pass: Pass<T>, actions: Action<T>[]): Promise<number | undefined> {
-    let poll: number | undefined;
+  /** Runs each action whose requested value is new. */
+  private async runActions(pass: Pass<T>, actions: Action<T>[]): Promise<void> {
     for (const action of actions) {
       const value = action.requested(pass.obj);
       if (value === undefined || value === action.handled(pass.obj)) continue;
@@ -232,17 +239,17 @@ export class ManagedReconciler<T extends ManagedObject> {
       const result = await this.call(pass, "action", () => action.run(pass.obj, { value, requestId }));
       pass.merge(result.status);
       if (result.event) pass.events.push(result.event);
-      if (result.pollAfterMs !== undefined) poll = Math.min(poll ?? Infinity, result.pollAfterMs);
+      pass.poll(result.pollAfterMs);
       this.logger.info({ key: objectKey(pass.obj), action: action.name, value }, "ran requested action");
     }
     pass.subject = undefined;
-    return poll;
   }
 
   private wait(pass: Pass<T>, wait: Waiting): ReconcileResult {
     pass.set(waiting(wait.reason, this.bounded(wait.message)));
     pass.set(reconcileSuccess());
-    return this.requeue(wait.pollAfterMs ?? this.notReadyPoll(pass.obj));
+    pass.poll(wait.pollAfterMs);
+    return this.requeue(pass.pollHint ?? this.notReadyPoll(pass.obj));
   }
 
   /**
@@ -389,7 +396,7 @@ export class ManagedReconciler<T extends ManagedObject> {
     pass.event("Normal", "Updated", "updated the external object");
     this.logger.info({ key: objectKey(pass.obj) }, "updated external object");
     // The poll interval, not a quick recheck: an adapter whose upToDate never settles must not update in a hot loop.
-    return this.requeue(observed.pollAfterMs ?? this.pollInterval());
+    return this.requeue(pass.pollHint ?? this.pollInterval());
   }
 
   /** The one error path: classify, then say so in Synced and an event, and pick the retry. */
@@ -543,4 +550,21 @@ export class ManagedReconciler<T extends ManagedObject> {
 function specField(obj: ManagedObject, field: string): unknown {
   const spec = (obj as { spec?: Record<string, unknown> }).spec;
   return spec?.[field];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(into: Status, from: Status): void {
+  for (const [key, value] of Object.entries(from)) {
+    const current = into[key];
+    if (isPlainObject(value) && isPlainObject(current)) {
+      const copy = { ...current };
+      deepMerge(copy, value);
+      into[key] = copy;
+    } else {
+      into[key] = value;
+    }
+  }
 }

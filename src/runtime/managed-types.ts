@@ -34,6 +34,8 @@ export interface StepOutcome {
   conditions?: ConditionLike[];
   events?: RecordedEvent[];
   wait?: Waiting;
+  /** look at the object again this soon (e.g. to refresh a token before it expires) */
+  pollAfterMs?: number;
 }
 
 /**

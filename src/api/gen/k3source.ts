@@ -339,6 +339,10 @@ export interface K3SourceStatusOauth {
    * The opaque state value of the consent URL, given back to the service with the code (ExchangeOAuthCode). Not a secret: it is part of the URL.
    */
   state?: string;
+  /**
+   * The last value of annotation k3.dodil.io/restart-oauth that the operator acted on (a new consent URL per new value).
+   */
+  lastHandledRestartAt?: string;
 }
 /**
  * The source's discovery and ingestion runs, as GetSyncStatus reports them.
@@ -359,6 +363,10 @@ export interface K3SourceStatusSync {
  * The last discovery run (listing the source's objects).
  */
 export interface K3SourceStatusSyncDiscovery {
+  /**
+   * Id of the run at the K3 service.
+   */
+  id?: string;
   state?: K3SourceStatusSyncDiscoveryState;
   /**
    * When the run started.
@@ -381,6 +389,10 @@ export interface K3SourceStatusSyncDiscovery {
  * The last ingestion run (feeding discovered objects to pipelines).
  */
 export interface K3SourceStatusSyncIngestion {
+  /**
+   * Id of the run at the K3 service.
+   */
+  id?: string;
   state?: K3SourceStatusSyncIngestionState;
   /**
    * When the run started.
