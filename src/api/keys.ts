@@ -59,6 +59,12 @@ export const ownerLabels = {
   name: `${group}/name`,
 } as const;
 
+/** Label keys put on remote credentials besides the owner labels. */
+export const credentialLabels = {
+  /** Hash of the Secret data a credential was stored from: finds a credential whose store answer was lost. */
+  secretHash: `${group}/secret-hash`,
+} as const;
+
 /** Whether annotation `key` of an object is exactly "true" (the form of every boolean annotation). */
 export function isAnnotationTrue(meta: { annotations?: Record<string, string> }, key: string): boolean {
   return meta.annotations?.[key] === "true";

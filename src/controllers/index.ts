@@ -2,9 +2,9 @@ import type { Informer, KubeObject, Runnable } from "../runtime/index.js";
 import type { Connections } from "./connection.js";
 import type { ControllerDeps } from "./managed-controller.js";
 import { newPipelineController } from "./pipeline/index.js";
+import { newSourceController } from "./source/index.js";
 
-/** Every controller of the operator, in the order they start. */
+/** Every controller of the operator. */
 export function newControllers(deps: ControllerDeps, connections: Connections, secrets: Informer<KubeObject>): Runnable[] {
-  void secrets;
-  return [newPipelineController(deps, connections)];
+  return [newSourceController(deps, connections, secrets), newPipelineController(deps, connections)];
 }
