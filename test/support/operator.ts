@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { vi } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { startEmulator, type EmulatorHandle } from "../../src/emulator/index.js";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../src/emulator/index.js";
 import { startOperator, type RunningOperator } from "../../src/operator.js";
 import { kubectlOk, namespaceName, testCluster } from "./kube.js";
 
@@ -24,15 +24,15 @@ export interface TestService {
 }
 
 /** Starts an emulator whose runs finish in milliseconds and writes a token for `tenant`. */
-export async function startTestService(tenant = "operator-tests"): Promise<TestService> {
-  const emulator = await startEmulator({ timeScale: 0.001 });
+export async function startTestService(tenant = "operator-tests", options: EmulatorOptions = {}): Promise<TestService> {
+  const emulator = await startEmulator({ timeScale: 0.001, ...options });
   const tokenFile = join(testCluster().scratchDir, `${namespaceName(tenant)}.token`);
   await writeFile(tokenFile, emulator.mintToken({ tenant, ttlSeconds: 24 * 3600 }), { mode: 0o600 });
   return { emulator, tokenFile, tenant };
 }
 
 /** Starts the operator in-process on the test cluster, against `service`, with extra flags. */
-export async function startTestOperator(service: TestService, flags: string[] = []): Promise<RunningOperator> {
+export async function startTestOperator(service: TestService, flags: string[] = [], logStream?: { write(line: string): void }): Promise<RunningOperator> {
   const config = loadConfig(
     [
       "--kubeconfig", testCluster().kubeconfigPath,
@@ -45,7 +45,8 @@ export async function startTestOperator(service: TestService, flags: string[] = 
     ],
     {},
   );
-  return startOperator(config, pino({ level: process.env.K3_TEST_LOG ?? "silent" }));
+  const logger = logStream ? pino({ level: "debug" }, logStream) : pino({ level: process.env.K3_TEST_LOG ?? "silent" });
+  return startOperator(config, logger);
 }
 
 /**
