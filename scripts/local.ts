@@ -18,7 +18,7 @@ import { runCommand } from "../src/controlplane/exec.js";
 import { freePorts } from "../src/controlplane/ports.js";
 import { startProcess, stopProcess } from "../src/controlplane/processes.js";
 import { startEmulator } from "../src/emulator/index.js";
-import { loadExamples, readyKinds, selectExamples, toYamlStream, type ExampleDocument } from "./local/examples.js";
+import { isK3Kind, loadExamples, readyKinds, selectExamples, toYamlStream, type ExampleDocument } from "./local/examples.js";
 import { cleanUpAfterEarlierRun, killRecordedNow, writeRunRecord, type RunRecord } from "./local/run-record.js";
 import { notReady, renderHeader, withoutAges, type ListedObject } from "./local/status.js";
 
@@ -239,7 +239,7 @@ async function waitUntilReady(o: { kubeconfig: string; wanted: ExampleDocument[]
     await Promise.race([sleep(500), o.stops.asked, died]);
     o.stops.check();
   }
-  say(`all ${o.wanted.length} example(s) Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(`all ${o.wanted.length} example(s) Ready (or showing the failure they document) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.stdout.write(`\n${(await kubectl(o.kubeconfig, ["get", "k3", "-A"])).trimEnd()}\n\n`);
 }
 
@@ -313,7 +313,7 @@ async function run(): Promise<number> {
       await showLive({ kubeconfig: paths.kubeconfig, header, stops, operator, paths });
     } else {
       process.stdout.write(`\n${header}\n\n`);
-      await waitUntilReady({ kubeconfig: paths.kubeconfig, wanted: applied, stops, operator, paths });
+      await waitUntilReady({ kubeconfig: paths.kubeconfig, wanted: applied.filter(isK3Kind), stops, operator, paths });
     }
     return 0;
   } catch (error) {

@@ -5,10 +5,10 @@ import { join, sep } from "node:path";
 import { parseAllDocuments } from "yaml";
 
 /**
- * Kinds whose examples are applied: those with a controller in src/operator.ts. Extend it as
- * controllers arrive (with K3Source comes "Secret": its examples read credentials from them).
+ * Kinds whose examples are applied: those with a controller in src/controllers/index.ts, and
+ * the Secrets their examples read credentials from.
  */
-export const readyKinds: readonly string[] = ["K3Pipeline"];
+export const readyKinds: readonly string[] = ["Secret", "K3Source", "K3Pipeline"];
 
 /** One YAML document of an example file. */
 export interface ExampleDocument {
@@ -18,6 +18,12 @@ export interface ExampleDocument {
   name: string;
   /** The document's text, comments included. */
   yaml: string;
+  /**
+   * The Ready=False reason the example documents on purpose (a rejected credential, a consent
+   * to give), from a comment line `# expect: Ready=False <Reason>` in the document; absent
+   * when it is expected to become Ready.
+   */
+  expectedReason?: string;
 }
 
 /** What {@link selectExamples} decided. */
@@ -54,7 +60,9 @@ export function parseExampleFile(file: string, text: string): ExampleDocument[] 
     const kind = object.kind;
     const name = object.metadata?.name;
     if (typeof kind !== "string" || typeof name !== "string") throw new Error(`a document of ${file} has no kind or metadata.name`);
-    return [{ file, kind, name, yaml: doc.toString() }];
+    const yaml = doc.toString();
+    const expectedReason = /^#\s*expect:\s*Ready=False\s+(\w+)\s*$/m.exec(yaml)?.[1];
+    return [{ file, kind, name, yaml, ...(expectedReason ? { expectedReason } : {}) }];
   });
 }
 
@@ -72,6 +80,11 @@ export function selectExamples(documents: readonly ExampleDocument[], kinds: rea
     seen.set(key, doc.file);
   }
   return { apply, skip: documents.filter((doc) => !kinds.includes(doc.kind)) };
+}
+
+/** True for the operator's own kinds (what `kubectl get k3` lists), false for the Secrets examples carry. */
+export function isK3Kind(doc: { kind: string }): boolean {
+  return doc.kind.startsWith("K3");
 }
 
 /** The documents as one multi-document YAML stream, for `kubectl apply -f -`. */

@@ -11,13 +11,15 @@ export interface ListedObject {
 /**
  * Describes each wanted object that has no `Ready=True` condition in `listed` (missing ones
  * included), e.g. `K3Pipeline doc-chunker (Ready=False TemplateNotFound: ...)`; empty when all are Ready.
+ * An object whose example documents a failure counts as settled once Ready=False shows that reason.
  */
-export function notReady(wanted: readonly { kind: string; name: string }[], listed: readonly ListedObject[]): string[] {
-  return wanted.flatMap(({ kind, name }) => {
+export function notReady(wanted: readonly { kind: string; name: string; expectedReason?: string }[], listed: readonly ListedObject[]): string[] {
+  return wanted.flatMap(({ kind, name, expectedReason }) => {
     const object = listed.find((each) => each.kind === kind && each.metadata.name === name);
     if (!object) return [`${kind} ${name} (not found)`];
     const ready = object.status?.conditions?.find((condition) => condition.type === "Ready");
     if (ready?.status === "True") return [];
+    if (expectedReason && ready?.status === "False" && ready.reason === expectedReason) return [];
     if (!ready) return [`${kind} ${name} (no Ready condition yet)`];
     return [`${kind} ${name} (Ready=${ready.status} ${ready.reason ?? ""}${ready.message ? `: ${ready.message}` : ""})`];
   });

@@ -24,8 +24,8 @@ const SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 /** Every secret value any test puts into a Secret; none may appear in a log, an Event or a status. */
 const secretValues = new Set<string>([ACCESS_KEY_ID, SECRET_ACCESS_KEY]);
 
-function secret(namespace: string, name: string, data: Record<string, string>) {
-  for (const v of Object.values(data)) secretValues.add(v);
+function secret(namespace: string, name: string, data: Record<string, string | undefined>) {
+  for (const v of Object.values(data)) if (v) secretValues.add(v);
   return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "Opaque", stringData: data };
 }
 

@@ -7,7 +7,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../src/controlplane/exec.js";
 import { isAlive } from "../../src/controlplane/processes.js";
-import { loadExamples, readyKinds, selectExamples } from "../../scripts/local/examples.js";
+import { isK3Kind, loadExamples, readyKinds, selectExamples } from "../../scripts/local/examples.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
 
@@ -41,10 +41,16 @@ describe("npm run local -- --no-watch", () => {
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.exitCode, output).toBe(0);
 
-    const { apply } = selectExamples(await loadExamples(join(root, "examples")), readyKinds);
+    const apply = selectExamples(await loadExamples(join(root, "examples")), readyKinds).apply.filter(isK3Kind);
     const rows = lastTable(run.stdout);
-    expect(rows.map((row) => row.NAME).sort(), output).toEqual(apply.map((doc) => `${doc.kind.toLowerCase()}.k3.dodil.io/${doc.name}`).sort());
-    for (const row of rows) expect(row, output).toMatchObject({ NAMESPACE: "k3-demo", READY: "True", SYNCED: "True" });
+    const nameOf = (doc: { kind: string; name: string }): string => `${doc.kind.toLowerCase()}.k3.dodil.io/${doc.name}`;
+    expect(rows.map((row) => row.NAME).sort(), output).toEqual(apply.map(nameOf).sort());
+    // Every example is Ready, except those documenting a failure on purpose (a rejected credential, a consent to give).
+    for (const row of rows) {
+      const documented = apply.find((doc) => nameOf(doc) === row.NAME)?.expectedReason;
+      expect(row, output).toMatchObject({ NAMESPACE: "k3-demo", READY: documented ? "False" : "True", SYNCED: "True" });
+    }
+    expect(apply.filter((doc) => doc.expectedReason).length).toBeGreaterThan(0);
 
     const pids = [...(/^\s*pids\s+(.*)$/m.exec(run.stdout)?.[1] ?? "").matchAll(/([\w-]+) (\d+)/g)].map((m) => ({ name: m[1], pid: Number(m[2]) }));
     expect(pids.map(({ name }) => name).sort(), output).toEqual(["etcd", "kube-apiserver", "operator"]);

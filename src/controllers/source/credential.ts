@@ -65,7 +65,7 @@ export function newCredentialStep(options: CredentialStepOptions): CredentialSte
   let output: string | undefined;
   const oauth = newOAuthFlow(options);
 
-  const storeOrFind = async (obj: K3Source, spec: CredentialSpec, material: Record<string, string>, hash: string): Promise<{ cred: sourcev1.Credential; events: RecordedEvent[] }> => {
+  const storeOrFind = async (obj: K3Source, spec: CredentialSpec, material: Record<string, string>, hash: string): Promise<{ cred: { id: string }; events: RecordedEvent[] }> => {
     // A store whose answer was lost left a credential labelled with our uid and this hash.
     const { credentials } = await k3.source.listCredentials({ labelFilter: { ...ownerLabelFilter(obj), [credentialLabels.secretHash]: hash }, pageSize: 1 });
     const found = credentials.find((c) => c.labels[credentialLabels.secretHash] === hash && c.labels[ownerLabelKeys.uid] === obj.metadata.uid);
@@ -81,6 +81,26 @@ export function newCredentialStep(options: CredentialStepOptions): CredentialSte
     });
     if (!credential) throw new Error("StoreCredential answered without a credential");
     return { cred: credential, events: [{ type: "Normal", reason: "CredentialStored", message: `stored credential ${credential.id} from Secret ${spec.secretRef.name}` }] };
+  };
+
+  const use = (id: string, status: Record<string, unknown>, events: RecordedEvent[]): StepOutcome => {
+    output = id;
+    return { status, conditions: [credentialReady("True", reasons.available)], events };
+  };
+
+  const validated = async (id: string, hash: string, events: RecordedEvent[]): Promise<StepOutcome> => {
+    const verdict = await k3.source.validateCredential({ id });
+    const validatedAt = verdict.credential?.validateTime?.toISOString();
+    if (!verdict.valid) return rejected(id, verdict.reason, hash, validatedAt, events);
+    return use(id, credentialStatus({ id, valid: true, validatedAt, secretHash: hash }), events);
+  };
+
+  /** The same material as last time: nothing to call. A rejected one waits for a new Secret; one never judged is validated again. */
+  const unchanged = (id: string, current: CredentialStatus, validate: boolean): StepOutcome | undefined => {
+    if (validate && current.valid === undefined) return undefined;
+    if (current.valid === false) return rejected(id, current.message ?? "", current.secretHash ?? "", current.validatedAt, []);
+    output = id;
+    return { conditions: [credentialReady("True", reasons.available)] };
   };
 
   return {
@@ -106,27 +126,14 @@ export function newCredentialStep(options: CredentialStepOptions): CredentialSte
       const hash = secretHash(spec.type, material);
       const current = obj.status?.credential;
       const validate = spec.validate !== false;
-      if (current?.id && current.secretHash === hash && !(validate && current.valid === undefined)) {
-        // The same material as last time: nothing to call. A rejected one waits for a new Secret.
-        if (current.valid === false) return rejected(current.id, current.message ?? "", hash, current.validatedAt, []);
-        output = current.id;
-        return { conditions: [credentialReady("True", reasons.available)] };
-      }
-      const events: RecordedEvent[] = [];
+      const known = current?.id && current.secretHash === hash ? current.id : undefined;
+      const settled = known ? unchanged(known, current ?? {}, validate) : undefined;
+      if (settled) return settled;
       // A rejected predecessor was never used by the source: it can go now.
-      if (current?.id && current.valid === false && current.secretHash !== hash) await deleteQuietly(k3, current.id);
-      const stored = current?.id && current.secretHash === hash ? { cred: { id: current.id } as sourcev1.Credential, events: [] } : await storeOrFind(obj, spec, material, hash);
-      events.push(...stored.events);
-      const id = stored.cred.id;
-      if (!validate) {
-        output = id;
-        return { status: credentialStatus({ id, secretHash: hash }), conditions: [credentialReady("True", reasons.available)], events };
-      }
-      const verdict = await k3.source.validateCredential({ id });
-      const validatedAt = verdict.credential?.validateTime?.toISOString();
-      if (!verdict.valid) return rejected(id, verdict.reason, hash, validatedAt, events);
-      output = id;
-      return { status: credentialStatus({ id, valid: true, validatedAt, secretHash: hash }), conditions: [credentialReady("True", reasons.available)], events };
+      if (current?.id && current.valid === false && !known) await deleteQuietly(k3, current.id);
+      // Known but never judged: a validation whose answer was lost is asked again.
+      const { cred, events } = known ? { cred: { id: known }, events: [] } : await storeOrFind(obj, spec, material, hash);
+      return validate ? validated(cred.id, hash, events) : use(cred.id, credentialStatus({ id: cred.id, secretHash: hash }), events);
     },
 
     // Every credential this object stored (rotations, consents) goes with it.

@@ -95,6 +95,39 @@ export function newOAuthFlow(options: { k3: K3Client; now: () => Date }): { ensu
   const refreshIn = (expires: number): number | undefined =>
     Number.isFinite(expires) ? Math.max(expires - refreshBeforeMs - now().getTime(), minRefreshGapMs) : undefined;
 
+
+  /** Trades the pasted code for a credential; an expired consent starts a new one, a refused code waits for another. */
+  const exchange = async (obj: K3Source, spec: CredentialSpec, state: string, raw: string, codeHash: string): Promise<OAuthResult> => {
+    const pasted = parseConsentCode(raw);
+    if (pasted.state !== undefined && pasted.state !== state) {
+      return refused("the pasted redirect URL belongs to another consent (its state differs); open status.oauth.authorizationUrl and paste the new one", codeHash);
+    }
+    try {
+      const { credential } = await k3.source.exchangeOAuthCode({
+        requestId: createRequestId(`${obj.metadata.uid ?? ""}/oauth/${state}/${codeHash}`),
+        code: pasted.code,
+        state,
+        displayName: `${remoteDisplayName(obj)}#oauth-${state.slice(0, 8)}`,
+        labels: { ...ownerLabels(obj), [credentialLabels.secretHash]: codeHash },
+      });
+      if (!credential) throw new Error("ExchangeOAuthCode answered without a credential");
+      const expiresAt = credential.expiresAt?.toISOString();
+      return {
+        credentialId: credential.id,
+        outcome: {
+          status: { ...credentialStatus({ id: credential.id, valid: true, expiresAt, secretHash: codeHash }), oauth: { authorizationUrl: undefined, state: undefined } },
+          conditions: [credentialReady("True", reasons.available)],
+          events: [{ type: "Normal", reason: "OAuthConsentCompleted", message: `exchanged the consent code for credential ${credential.id}` }],
+          pollAfterMs: refreshIn(expiresAt ? Date.parse(expiresAt) : Infinity),
+        },
+      };
+    } catch (err) {
+      if (!isK3Error(err, "InvalidArgument")) throw err;
+      if (err.fieldViolations.some((v) => v.field === "state")) return consent(obj, spec, "the consent expired or was already used", codeHash);
+      return refused(`the service refused the consent code: ${err.fieldViolations.map((v) => v.description).join("; ") || err.serverMessage}; paste a new one`, codeHash);
+    }
+  };
+
   return {
     async ensure(obj, spec, data) {
       const current = obj.status?.credential;
@@ -106,41 +139,19 @@ export function newOAuthFlow(options: { k3: K3Client; now: () => Date }): { ensu
       if (current?.id && current.valid !== false) return usable(obj, spec, current.id, current.expiresAt);
       if (!pending?.state) return consent(obj, spec, "the source needs an OAuth consent", codeHash);
       // Waiting for a code we have not tried yet.
-      if (!raw || codeHash === current?.secretHash) return current?.valid === false && codeHash === current.secretHash ? refused(current.message ?? "") : awaiting(obj, spec);
-      const pasted = parseConsentCode(raw);
-      if (pasted.state !== undefined && pasted.state !== pending.state) {
-        return refused("the pasted redirect URL belongs to another consent (its state differs); open status.oauth.authorizationUrl and paste the new one", codeHash);
-      }
-      try {
-        const { credential } = await k3.source.exchangeOAuthCode({
-          requestId: createRequestId(`${obj.metadata.uid ?? ""}/oauth/${pending.state}/${codeHash ?? ""}`),
-          code: pasted.code,
-          state: pending.state,
-          displayName: `${remoteDisplayName(obj)}#oauth-${pending.state.slice(0, 8)}`,
-          labels: { ...ownerLabels(obj), [credentialLabels.secretHash]: codeHash ?? "" },
-        });
-        if (!credential) throw new Error("ExchangeOAuthCode answered without a credential");
-        const expiresAt = credential.expiresAt?.toISOString();
-        return {
-          credentialId: credential.id,
-          outcome: {
-            status: { ...credentialStatus({ id: credential.id, valid: true, expiresAt, secretHash: codeHash }), oauth: { authorizationUrl: undefined, state: undefined } },
-            conditions: [credentialReady("True", reasons.available)],
-            events: [{ type: "Normal", reason: "OAuthConsentCompleted", message: `exchanged the consent code for credential ${credential.id}` }],
-            pollAfterMs: refreshIn(expiresAt ? Date.parse(expiresAt) : Infinity),
-          },
-        };
-      } catch (err) {
-        if (!isK3Error(err, "InvalidArgument")) throw err;
-        if (err.fieldViolations.some((v) => v.field === "state")) return consent(obj, spec, "the consent expired or was already used", codeHash);
-        return refused(`the service refused the consent code: ${err.fieldViolations.map((v) => v.description).join("; ") || err.serverMessage}; paste a new one`, codeHash);
-      }
+      if (!raw || codeHash === current?.secretHash) return stillWaiting(obj, spec, current?.valid === false ? current.message : undefined);
+      return exchange(obj, spec, pending.state, raw, codeHash ?? "");
     },
   };
 }
 
 function awaitingMessage(obj: K3Source, spec: CredentialSpec): string {
   return `open status.oauth.authorizationUrl, consent, then put the code (or the whole redirect URL) into Secret ${obj.metadata.namespace ?? ""}/${spec.secretRef.name} under key "code"`;
+}
+
+/** No new code yet: still refused (the last code was), or awaiting one. */
+function stillWaiting(obj: K3Source, spec: CredentialSpec, refusal: string | undefined): OAuthResult {
+  return refusal !== undefined ? refused(refusal) : awaiting(obj, spec);
 }
 
 function awaiting(obj: K3Source, spec: CredentialSpec): OAuthResult {
