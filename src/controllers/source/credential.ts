@@ -65,7 +65,7 @@ export function newCredentialStep(options: CredentialStepOptions): CredentialSte
   let output: string | undefined;
   const oauth = newOAuthFlow(options);
 
-  const storeOrFind = async (obj: K3Source, spec: CredentialSpec, material: Record<string, string>, hash: string): Promise<{ cred: { id: string }; events: RecordedEvent[] }> => {
+  const storeOrFind = async (obj: K3Source, spec: CredentialSpec, material: Record<string, string>, hash: string): Promise<{ cred: Partial<sourcev1.Credential> & { id: string }; events: RecordedEvent[] }> => {
     // A store whose answer was lost left a credential labelled with our uid and this hash.
     const { credentials } = await k3.source.listCredentials({ labelFilter: { ...ownerLabelFilter(obj), [credentialLabels.secretHash]: hash }, pageSize: 1 });
     const found = credentials.find((c) => c.labels[credentialLabels.secretHash] === hash && c.labels[ownerLabelKeys.uid] === obj.metadata.uid);
@@ -88,8 +88,14 @@ export function newCredentialStep(options: CredentialStepOptions): CredentialSte
     return { status, conditions: [credentialReady("True", reasons.available)], events };
   };
 
-  const validated = async (id: string, hash: string, events: RecordedEvent[]): Promise<StepOutcome> => {
-    const verdict = await k3.source.validateCredential({ id });
+  /** Validates `cred`, unless the service already recorded a verdict (a pass that read a stale cache found it by its labels). */
+  const validated = async (cred: Partial<sourcev1.Credential> & { id: string }, hash: string, events: RecordedEvent[]): Promise<StepOutcome> => {
+    const id = cred.id;
+    const recorded = cred.validationState === sourcev1.CredentialValidationState.CREDENTIAL_VALIDATION_STATE_VALID ||
+      cred.validationState === sourcev1.CredentialValidationState.CREDENTIAL_VALIDATION_STATE_INVALID;
+    const verdict = recorded
+      ? { valid: cred.validationState === sourcev1.CredentialValidationState.CREDENTIAL_VALIDATION_STATE_VALID, reason: cred.validationMessage ?? "", credential: cred }
+      : await k3.source.validateCredential({ id });
     const validatedAt = verdict.credential?.validateTime?.toISOString();
     if (!verdict.valid) return rejected(id, verdict.reason, hash, validatedAt, events);
     return use(id, credentialStatus({ id, valid: true, validatedAt, secretHash: hash }), events);
@@ -133,7 +139,7 @@ export function newCredentialStep(options: CredentialStepOptions): CredentialSte
       if (current?.id && current.valid === false && !known) await deleteQuietly(k3, current.id);
       // Known but never judged: a validation whose answer was lost is asked again.
       const { cred, events } = known ? { cred: { id: known }, events: [] } : await storeOrFind(obj, spec, material, hash);
-      return validate ? validated(cred.id, hash, events) : use(cred.id, credentialStatus({ id: cred.id, secretHash: hash }), events);
+      return validate ? validated(cred, hash, events) : use(cred.id, credentialStatus({ id: cred.id, secretHash: hash }), events);
     },
 
     // Every credential this object stored (rotations, consents) goes with it.
