@@ -6,10 +6,12 @@
 -- Managed kinds (K3Source, K3Pipeline, K3IngestRule):
 --   Suspended    Synced=False/Paused (the k3.dodil.io/paused annotation)
 --   Progressing  no status yet; status.observedGeneration behind metadata.generation;
---                Ready=False/Creating|Deleting|DependencyNotReady|AwaitingOAuthCode; Ready unknown
---   Degraded     Synced=False (InvalidSpec, Unauthorized, ReconcileError);
---                CredentialReady=False (except AwaitingOAuthCode); PipelineBound=False;
---                Ready=False for any other reason
+--                Reconciling=True (kstatus InProgress); without kstatus conditions (objects
+--                written by older operators): Ready=False/Creating|Deleting|DependencyNotReady;
+--                Ready unknown
+--   Degraded     Stalled=True (kstatus Failed: invalid spec, refused token, rejected
+--                credential, awaiting OAuth consent); without kstatus conditions: Synced=False,
+--                CredentialReady=False, PipelineBound=False, Ready=False for any other reason
 --   Healthy      Ready=True for the current generation
 -- K3IngestJob (observed like a batch/v1 Job):
 --   Healthy on Complete=True, Degraded on Failed=True, Progressing otherwise.
@@ -51,7 +53,6 @@ local progressingReasons = {
   Creating = true,
   Deleting = true,
   DependencyNotReady = true,
-  AwaitingOAuthCode = true,
 }
 
 local function ingestJobHealth(status)
@@ -88,14 +89,22 @@ local function managedHealth(metadata, status)
     return "Progressing", "Waiting for the operator to observe generation " .. tostring(generation)
   end
 
+  -- The kstatus conditions (what Flux and kpt read) decide first, so both tools agree:
+  -- Stalled=True is kstatus Failed, Reconciling=True is kstatus InProgress.
+  local stalled = condition(conditions, "Stalled")
+  if stalled ~= nil and stalled.status == "True" then
+    return "Degraded", describe(stalled, "Only a person can move this object on")
+  end
+  local reconciling = condition(conditions, "Reconciling")
+  if reconciling ~= nil and reconciling.status == "True" then
+    return "Progressing", describe(reconciling, "Work is under way")
+  end
+
   if isFalse(synced) then
     return "Degraded", describe(synced, "The last reconcile failed")
   end
   local credential = condition(conditions, "CredentialReady")
   if isFalse(credential) then
-    if credential.reason == "AwaitingOAuthCode" then
-      return "Progressing", describe(credential, "Waiting for the OAuth code")
-    end
     return "Degraded", describe(credential, "The credential is not ready")
   end
   local bound = condition(conditions, "PipelineBound")

@@ -104,7 +104,7 @@ describe("health.lua for the managed kinds", () => {
         kind: "K3Source",
         conditions: [ready("False", "AwaitingOAuthCode"), synced("True", "ReconcileSuccess"), { type: "CredentialReady", status: "False", reason: "AwaitingOAuthCode", message: "open status.oauth.authorizationUrl" }],
       }),
-      status: "Progressing",
+      status: "Degraded",
       message: "AwaitingOAuthCode: open status.oauth.authorizationUrl",
     },
     {
@@ -124,6 +124,18 @@ describe("health.lua for the managed kinds", () => {
       }),
       status: "Degraded",
       message: "PipelineDeleted: pipeline pl_1 no longer exists",
+    },
+    {
+      reason: "kstatus Stalled=True is Degraded even when Synced says success",
+      obj: sample({ conditions: [ready("False", "CredentialInvalid"), synced("True", "ReconcileSuccess"), { type: "Stalled", status: "True", reason: "CredentialInvalid", message: "access denied" }] }),
+      status: "Degraded",
+      message: "CredentialInvalid: access denied",
+    },
+    {
+      reason: "kstatus Reconciling=True is Progressing even while a transient error is retried",
+      obj: sample({ conditions: [ready("False", "Creating"), synced("False", "ReconcileError", "CreatePipeline: UNAVAILABLE"), { type: "Reconciling", status: "True", reason: "ReconcileError", message: "CreatePipeline: UNAVAILABLE" }] }),
+      status: "Progressing",
+      message: "ReconcileError: CreatePipeline: UNAVAILABLE",
     },
     { reason: "the remote object vanished", obj: sample({ conditions: [ready("False", "NotFound", "observe-only source is gone"), synced("True", "ReconcileSuccess")] }), status: "Degraded", message: "NotFound: observe-only source is gone" },
     { reason: "Ready=False for an unknown reason", obj: sample({ conditions: [ready("False", "Unavailable"), synced("True", "ReconcileSuccess")] }), status: "Degraded", message: "Unavailable" },
