@@ -173,3 +173,50 @@ describe("Informer", () => {
     await informer.stop();
   });
 });
+
+describe("Informer indexes", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const bySecret = (o: KubeObject): string[] => {
+    const ref = (o as { spec?: { secret?: string } }).spec?.secret;
+    return ref ? [`${o.metadata?.namespace}/${ref}`] : [];
+  };
+
+  it("answers by index value and follows adds, updates, deletes and relists", async () => {
+    const { kube, informer } = setup();
+    kube.seed(widgets, w("a", "one", { secret: "s1" }));
+    informer.addIndex("secret", bySecret);
+    informer.start();
+    await informer.waitForSync();
+    await vi.waitFor(() => expect(kube.openWatches("widgets")).toHaveLength(1));
+    await kube.create(widgets, w("a", "two", { secret: "s1" }));
+    expect(informer.byIndex("secret", "a/s1").sort()).toEqual(["a/one", "a/two"]);
+    await kube.patch(widgets, { namespace: "a", name: "two" }, { type: "merge", body: { spec: { secret: "s2" } } });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(informer.byIndex("secret", "a/s1")).toEqual(["a/one"]);
+    expect(informer.byIndex("secret", "a/s2")).toEqual(["a/two"]);
+    await kube.delete(widgets, { namespace: "a", name: "one" });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(informer.byIndex("secret", "a/s1")).toEqual([]);
+    await informer.stop();
+  });
+
+  it("an index added after objects are cached covers them; a second index of the same name is refused", async () => {
+    const { kube, informer } = setup();
+    kube.seed(widgets, w("b", "x", { secret: "s" }));
+    informer.start();
+    await informer.waitForSync();
+    informer.addIndex("secret", bySecret);
+    expect(informer.byIndex("secret", "b/s")).toEqual(["b/x"]);
+    informer.addIndex("secret", bySecret); // the same function again: shared informers are asked twice
+    expect(() => informer.addIndex("secret", () => [])).toThrow(/already exists/);
+    expect(() => informer.byIndex("nope", "x")).toThrow(/no index nope/);
+    await vi.waitFor(() => expect(kube.openWatches("widgets")).toHaveLength(1));
+    await informer.stop();
+  });
+});

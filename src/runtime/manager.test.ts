@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "./kube-types.js";
+import { Manager } from "./manager.js";
+import type { ResourceType } from "./resource.js";
+import { FakeKube } from "./testing/fake-kube.js";
+
+const widgets: ResourceType = { group: "test.k3.dodil.io", version: "v1", plural: "widgets", kind: "Widget", namespaced: true };
+const gadgets: ResourceType = { ...widgets, plural: "gadgets", kind: "Gadget" };
+
+describe("Manager", () => {
+  it("hands out one informer per resource type, lists each once, and starts runnables only after every cache synced", async () => {
+    const kube = new FakeKube();
+    kube.seed(widgets, { metadata: { namespace: "n", name: "w" } });
+    const manager = new Manager({ kube });
+    const a = manager.informerFor<KubeObject>(widgets);
+    expect(manager.informerFor<KubeObject>(widgets)).toBe(a);
+    const b = manager.informerFor<KubeObject>(gadgets);
+    expect(b).not.toBe(a);
+    const order: string[] = [];
+    manager.add({
+      start: () => {
+        order.push(`start: widgets cached=${a.keys().join(",")} gadgets synced=${b.hasSynced()}`);
+        return Promise.resolve();
+      },
+      stop: () => (order.push("stop"), Promise.resolve()),
+    });
+    expect(manager.hasSynced()).toBe(false);
+    await manager.start();
+    expect(manager.hasSynced()).toBe(true);
+    expect(() => manager.informerFor(CoreSecretLike)).toThrow(/after the manager started/);
+    await manager.stop();
+    expect(order).toEqual(["start: widgets cached=n/w gadgets synced=true", "stop"]);
+  });
+});
+
+const CoreSecretLike: ResourceType = { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true };
