@@ -4,7 +4,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".local/", "src/grpc/gen/", "src/api/gen/", "deploy/"] },
+  { ignores: ["node_modules/", "dist/", ".local/", "src/grpc/gen/", "src/api/gen/", "src/emulator/gen/", "deploy/"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
