@@ -1,7 +1,7 @@
 // The gRPC plumbing around the handlers: every call is counted, delayed by injected latency,
-// authenticated, possibly failed by an injected fault, run against the caller's tenant, and
-// possibly has its answer "lost" after the state change committed. Handler errors become
-// statuses with google.rpc.Status details.
+// authenticated, possibly failed by an injected fault, run against the caller's tenant (whose
+// due schedules fire first), and possibly has its answer "lost" after the state change
+// committed. Handler errors become statuses with google.rpc.Status details.
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   Server,
@@ -21,6 +21,7 @@ import type { CallCounters } from "./counters.js";
 import { EmulatorError, toStatusObject } from "./errors.js";
 import type { FaultInjector } from "./faults.js";
 import { addReflectionAndHealth } from "./reflection.js";
+import { fireDueSchedules } from "./schedules.js";
 import { credentialHandlers } from "./services/credential.js";
 import { jobHandlers } from "./services/jobs.js";
 import { oauthHandlers } from "./services/oauth.js";
@@ -62,7 +63,9 @@ async function runCall(env: ServerEnv, rpc: string, handler: AnyHandler, call: S
   env.counters.recordTenant(claims.tenant, rpc);
   const injected = env.faults.takeFailure(rpc);
   if (injected !== undefined) throw injected;
-  const response = handler({ rpc, tenant: env.store.tenant(claims.tenant, now), now, clock: env.clock }, call.request);
+  const ctx = { rpc, tenant: env.store.tenant(claims.tenant, now), now, clock: env.clock };
+  fireDueSchedules(ctx);
+  const response = handler(ctx, call.request);
   if (env.faults.takeLostAnswer(rpc)) {
     throw new EmulatorError({ code: GrpcStatus.UNAVAILABLE, message: `connection lost after ${rpc} committed (injected fault)`, reason: "INJECTED_ANSWER_LOST" });
   }
