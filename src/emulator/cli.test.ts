@@ -1,5 +1,6 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { main, parseTtl } from "./cli.js";
+import { faultsFromFlags, main, parseLatency, parseStatusCode, parseTtl } from "./cli.js";
 import { verifyToken } from "./auth.js";
 import { connectTestClient } from "./test-client.js";
 
@@ -12,6 +13,27 @@ function capture() {
 describe("k3-emulator CLI", () => {
   it.each([["90", 90], ["90s", 90], ["15m", 900], ["1h", 3600], ["7d", 604800]])("parses --ttl %s as %d seconds", (text, seconds) => {
     expect(parseTtl(text)).toBe(seconds);
+  });
+
+  it.each([["50ms", 50], ["50", 50], ["1s", 1000], ["1.5s", 1500], ["0", 0]])("parses --latency %s as %d ms", (text, ms) => {
+    expect(parseLatency(text)).toBe(ms);
+  });
+
+  it.each([["UNAVAILABLE", GrpcStatus.UNAVAILABLE], ["internal", GrpcStatus.INTERNAL], ["8", GrpcStatus.RESOURCE_EXHAUSTED]])("parses --error-code %s", (text, code) => {
+    expect(parseStatusCode(text)).toBe(code);
+  });
+
+  it.each(["OK", "0", "99", "NOPE", ""])("refuses --error-code %j", (text) => {
+    expect(() => parseStatusCode(text)).toThrow(/invalid --error-code/);
+  });
+
+  it("turns the fault flags into faults on every RPC", () => {
+    expect(faultsFromFlags({ "error-rate": "0.1", "error-code": "UNAVAILABLE", "lost-answer-rate": "0.01", latency: "50ms" })).toEqual({
+      latencyMs: 50,
+      errorRates: { "*": { rate: 0.1, code: GrpcStatus.UNAVAILABLE } },
+      lostAnswerRates: { "*": 0.01 },
+    });
+    expect(faultsFromFlags({})).toEqual({ latencyMs: 0, errorRates: {}, lostAnswerRates: {} });
   });
 
   it("token prints a JWT for the tenant", async () => {
@@ -30,6 +52,10 @@ describe("k3-emulator CLI", () => {
     { reason: "an unknown flag", argv: ["token", "--secret", "S", "--tenant", "t", "--colour"], code: 2 },
     { reason: "a bad ttl", argv: ["token", "--secret", "S", "--tenant", "t", "--ttl", "soon"], code: 2 },
     { reason: "serve without a secret", argv: ["serve", "--port", "0"], code: 2 },
+    { reason: "an error rate above 1", argv: ["serve", "--secret", "S", "--port", "0", "--error-rate", "2"], code: 2 },
+    { reason: "an unknown error code", argv: ["serve", "--secret", "S", "--port", "0", "--error-rate", "0.1", "--error-code", "BROKEN"], code: 2 },
+    { reason: "a negative lost-answer rate", argv: ["serve", "--secret", "S", "--port", "0", "--lost-answer-rate", "-0.1"], code: 2 },
+    { reason: "a latency without a number", argv: ["serve", "--secret", "S", "--port", "0", "--latency", "soon"], code: 2 },
   ])("exits $code on $reason", async ({ argv, code }) => {
     const previous = process.env.K3_EMULATOR_SECRET;
     delete process.env.K3_EMULATOR_SECRET;
