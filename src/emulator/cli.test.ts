@@ -39,7 +39,7 @@ describe("k3-emulator CLI", () => {
   it("token prints a JWT for the tenant", async () => {
     const { out, io } = capture();
     expect(await main(["token", "--secret", "S", "--tenant", "acme", "--ttl", "2h"], io)).toBe(0);
-    const claims = verifyToken(out[0]!, "S", Date.now());
+    const claims = await verifyToken(out[0]!, "S", Date.now());
     expect(claims.tenant).toBe("acme");
     expect(claims.exp! - Date.now() / 1000).toBeGreaterThan(7000);
   });

@@ -61,7 +61,7 @@ async function runCall(env: ServerEnv, rpc: string, handler: AnyHandler, call: S
   const latency = env.faults.latencyFor(rpc);
   if (latency > 0) await sleep(latency);
   const now = env.clock.now();
-  const claims = authenticate(call.metadata, env.secret, now);
+  const claims = await authenticate(call.metadata, env.secret, now);
   env.counters.recordTenant(claims.tenant, rpc);
   const injected = env.faults.takeFailure(rpc);
   if (injected !== undefined) throw injected;

@@ -20,7 +20,7 @@ describe("bin/k3-emulator.js", () => {
 
   it("prints a verifiable token and exits 0", async () => {
     const { stdout } = await run(process.execPath, [launcher, "token", "--secret", "S", "--tenant", "acme", "--ttl", "15m"]);
-    expect(verifyToken(stdout.trim(), "S", Date.now()).tenant).toBe("acme");
+    expect((await verifyToken(stdout.trim(), "S", Date.now())).tenant).toBe("acme");
   });
 
   it("exits 2 on a usage error", async () => {
