@@ -65,6 +65,21 @@ describe("k3-emulator CLI", () => {
     expect([...out, ...err].join("\n")).toContain("Usage:");
   });
 
+  it("serve on a port in use ends with one line naming --port, exit 2", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const { out, err, io } = capture();
+    try {
+      expect(await main(["serve", "--secret", "S", "--port", String(port), "--log-level", "silent"], io)).toBe(2);
+    } finally {
+      blocker.close();
+    }
+    expect(out).toEqual([]);
+    expect(err).toEqual([`k3-emulator: cannot listen on 127.0.0.1:${port}: the port is in use or not allowed; pick another with --port (0 = any free port)`]);
+  });
+
   it("serve listens, answers calls and stops on the stop signal", async () => {
     const { out, io } = capture();
     let stop!: () => void;

@@ -40,6 +40,9 @@ const defaultIo: CliIo = {
 
 class UsageError extends Error {}
 
+/** A start that failed for a reason the user fixes with a flag; printed as one line, no usage. */
+class StartError extends Error {}
+
 /** Parses "90", "90s", "15m", "1h" or "7d" into seconds. */
 export function parseTtl(text: string): number {
   const match = /^(\d+)([smhd]?)$/.exec(text.trim());
@@ -107,10 +110,13 @@ async function serve(args: string[], io: CliIo): Promise<number> {
   if (secret === undefined || secret === "") throw new UsageError("serve needs --secret (or K3_EMULATOR_SECRET)");
   const faults = faultsFromFlags(values);
   const logger = pino({ level: values["log-level"] ?? "info" }, pino.destination(2));
+  const port = parseNumber("port", values.port, 50051);
   const handle = await startEmulator({
-    secret, logger, faults, host: values.host ?? "127.0.0.1",
-    port: parseNumber("port", values.port, 50051),
+    secret, logger, faults, host: values.host ?? "127.0.0.1", port,
     timeScale: parseNumber("time-scale", values["time-scale"], 1),
+  }).catch((error: unknown) => {
+    // grpc-js says "No address added out of total 1 resolved" with the real cause further down.
+    throw new StartError(`${(error as Error).message}: the port is in use or not allowed; pick another with --port (0 = any free port)`);
   });
   io.out(`k3-emulator listening on ${handle.address}`);
   const injecting = (faults.latencyMs ?? 0) > 0 || Object.keys({ ...faults.errorRates, ...faults.lostAnswerRates }).length > 0;
@@ -141,6 +147,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (command === "token") return token(rest, io);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
+    if (error instanceof StartError) {
+      io.err(`k3-emulator: ${error.message}`);
+      return 2;
+    }
     if (error instanceof UsageError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
       io.err(`k3-emulator: ${error.message}\n\n${USAGE}`);
       return 2;
