@@ -40,7 +40,8 @@ if (unreachable !== undefined) refuse(unreachable);
 const logger = pino({ level: config.logLevel, base: { component: "k3-operator" } });
 logger.info({ endpoint: config.k3Endpoint, insecure: config.k3Insecure, namespaces: config.namespaces, workers: config.workers }, "starting");
 
-const operator = await startOperator(config, logger).catch((error: unknown) => {
+// A replica that lost the Lease exits 1, like a controller-runtime manager, and restarts clean.
+const operator = await startOperator(config, logger, { onLeaderLost: () => process.exit(1) }).catch((error: unknown) => {
   const line = startFailureMessage(error, config);
   if (line !== undefined) refuse(line);
   throw error;
