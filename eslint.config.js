@@ -1,10 +1,76 @@
 // Lint rules: type-aware checks that catch the async mistakes an operator cannot afford
-// (floating promises), plus the layering rules of DESIGN §2: only src/runtime talks to the
-// apiserver and only src/grpc (and the emulator, which *is* a gRPC server) to gRPC.
+// (floating promises), plus the layering rules of DESIGN §2, one block per folder of src/ so
+// that none goes unchecked (test/unit/layering.test.ts proves each rule bites):
+//   runtime       the only code that talks to the apiserver; generic: no K3, no gRPC
+//   grpc          the only code that talks to the K3 service
+//   api           CR types and condition helpers: no I/O of either kind
+//   controllers   adapters: the apiserver through runtime, K3 through src/grpc's client (not gen/)
+//   emulator      a gRPC server of its own: gen/ allowed, nothing of the operator
+//   controlplane  builds and runs the local cluster: nothing of the operator or the service
+//   src/*.ts      wiring (operator, main, config, preflight): no gen/, emulator or controlplane
 import tseslint from "typescript-eslint";
 
+const kubeClient = { name: "@kubernetes/client-node", message: "Only src/runtime talks to the apiserver (DESIGN §2)." };
+const grpcJs = { name: "@grpc/grpc-js", message: "Only src/grpc (and the emulator, a gRPC server) speak gRPC (DESIGN §2)." };
+
+/**
+ * A no-restricted-imports block for `files`, forbidding these packages and folders of src/.
+ * @param {string[]} files
+ * @param {{ packages?: { name: string, message: string }[], folders?: string[], why: string }} options
+ */
+function layer(files, { packages = [], folders = [], why }) {
+  return {
+    files,
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: packages,
+        patterns: folders.length === 0 ? [] : [{ group: folders.map((folder) => `**/${folder}`), message: why }],
+      }],
+    },
+  };
+}
+
+/** The layering blocks, exported for test/unit/layering.test.ts. */
+export const layering = [
+  layer(["src/runtime/**/*.ts"], {
+    packages: [grpcJs],
+    folders: ["grpc/**", "api/**", "controllers/**", "emulator/**", "controlplane/**", "operator.js", "main.js", "config.js"],
+    why: "src/runtime is generic: no K3 knowledge, no wiring (DESIGN §2).",
+  }),
+  layer(["src/grpc/**/*.ts"], {
+    packages: [kubeClient],
+    folders: ["runtime/**", "api/**", "controllers/**", "emulator/**", "controlplane/**", "operator.js", "main.js", "config.js"],
+    why: "src/grpc knows the K3 service only (DESIGN §2).",
+  }),
+  layer(["src/api/**/*.ts"], {
+    packages: [kubeClient, grpcJs],
+    folders: ["runtime/**", "grpc/**", "controllers/**", "emulator/**", "controlplane/**", "operator.js", "main.js", "config.js"],
+    why: "src/api holds types and pure helpers (DESIGN §2).",
+  }),
+  layer(["src/controllers/**/*.ts"], {
+    packages: [kubeClient, grpcJs],
+    folders: ["grpc/gen/**", "emulator/**", "controlplane/**", "operator.js", "main.js"],
+    why: "Controllers reach the apiserver through src/runtime and K3 through src/grpc's client, never gen/ or the emulator (DESIGN §2).",
+  }),
+  layer(["src/emulator/**/*.ts"], {
+    packages: [kubeClient],
+    folders: ["runtime/**", "api/**", "controllers/**", "controlplane/**", "operator.js", "main.js", "config.js"],
+    why: "The emulator stands in for the K3 service: nothing of the operator (DESIGN §2).",
+  }),
+  layer(["src/controlplane/**/*.ts"], {
+    packages: [kubeClient, grpcJs],
+    folders: ["runtime/**", "grpc/**", "api/**", "controllers/**", "emulator/**", "operator.js", "main.js", "config.js"],
+    why: "src/controlplane builds and runs the local cluster; it knows nothing of the operator (DESIGN §2).",
+  }),
+  layer(["src/*.ts"], {
+    packages: [kubeClient, grpcJs],
+    folders: ["grpc/gen/**", "emulator/**", "controlplane/**"],
+    why: "The wiring uses src/runtime, src/grpc's client and the controllers, never gen/, the emulator or the control-plane tools (DESIGN §2).",
+  }),
+];
+
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".local/", "src/grpc/gen/", "src/api/gen/", "deploy/"] },
+  { ignores: ["node_modules/", "dist/", ".local/", "src/grpc/gen/", "src/api/gen/", "src/emulator/gen/", "deploy/"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -22,34 +88,7 @@ export default tseslint.config(
       "max-params": ["error", 5],
     },
   },
-  {
-    files: ["src/controllers/**/*.ts", "src/api/**/*.ts", "src/grpc/**/*.ts", "src/emulator/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", {
-        paths: [{ name: "@kubernetes/client-node", message: "Only src/runtime talks to the apiserver (DESIGN §2)." }],
-      }],
-    },
-  },
-  {
-    files: ["src/controllers/**/*.ts", "src/runtime/**/*.ts", "src/api/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", {
-        paths: [
-          { name: "@kubernetes/client-node", message: "Only src/runtime talks to the apiserver (DESIGN §2)." },
-          { name: "@grpc/grpc-js", message: "Only src/grpc talks to the K3 service (DESIGN §2)." },
-        ],
-      }],
-    },
-  },
-  {
-    files: ["src/runtime/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", {
-        paths: [{ name: "@grpc/grpc-js", message: "src/runtime is generic: no K3 or gRPC knowledge." }],
-        patterns: [{ group: ["**/grpc/**", "**/controllers/**", "**/emulator/**"], message: "src/runtime is generic: no K3 knowledge." }],
-      }],
-    },
-  },
+  ...layering,
   {
     files: ["**/*.test.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts"],
     rules: {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every generated tree from its contract:
 #   proto/  -> src/grpc/gen                   (buf + ts-proto, see buf.gen.yaml)
+#   proto/  -> src/emulator/gen               (the descriptor set the emulator's reflection serves)
 #   crds/   -> src/api/gen                    (scripts/gen-crd-types.ts)
 #   crds/   -> deploy/helm/k3-operator/crds   (copied: Helm installs a chart's crds/ first)
 #   chart   -> deploy/manifests               (scripts/render-manifests.ts; needs the built helm,
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 if [ -d proto/dodil ]; then
   rm -rf src/grpc/gen
   npx buf generate
+  npx tsx scripts/gen-descriptor-set.ts
 fi
 if [ -f scripts/gen-crd-types.ts ]; then
   npx tsx scripts/gen-crd-types.ts

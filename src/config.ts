@@ -31,7 +31,8 @@ export interface OperatorConfig {
 /** The production gRPC endpoint from the K3 API reference. */
 export const DEFAULT_K3_ENDPOINT = "k3-grpc.dodil.io:443";
 
-const flags = {
+/** The operator's flags, each with its environment-variable twin (help text: config-help.ts). */
+export const flags = {
   kubeconfig: { type: "string", env: "KUBECONFIG" },
   "k3-endpoint": { type: "string", env: "K3_ENDPOINT" },
   "k3-insecure": { type: "boolean", env: "K3_INSECURE" },
@@ -54,21 +55,63 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-function positiveInt(name: string, text: string): number {
+/** A configuration mistake a user fixes with a flag or its env twin; main prints its message alone. */
+export class ConfigError extends Error {}
+
+/** "--workers (WORKERS)": how a message names a flag and its environment twin. */
+export function flagAndEnv(name: keyof typeof flags): string {
+  return `--${name} (${flags[name].env})`;
+}
+
+function positiveInt(name: keyof typeof flags, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got "${text}"`);
+  if (text.trim() === "" || !Number.isInteger(value) || value < 0) throw new ConfigError(`${flagAndEnv(name)} must be a non-negative integer, got "${text}"`);
   return value;
+}
+
+function duration(name: keyof typeof flags, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new ConfigError(`${flagAndEnv(name)}: ${(error as Error).message}`);
+  }
+}
+
+/** pino's level names, the values --log-level takes. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function logLevel(text: string): string {
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError(`${flagAndEnv("log-level")} must be one of ${LOG_LEVELS.join(", ")}, got "${text}"`);
+  return text;
+}
+
+function port(name: keyof typeof flags, text: string): number {
+  const value = positiveInt(name, text);
+  if (value > 65_535) throw new ConfigError(`${flagAndEnv(name)} must be a port number (0-65535), got "${text}"`);
+  return value;
+}
+
+/** parseArgs with its errors turned into one line that points at --help. */
+function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }]));
+  try {
+    return parseArgs({ args: argv, options, strict: true }).values;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    if (!code.startsWith("ERR_PARSE_ARGS")) throw error;
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    const problem = unknown !== undefined ? `unknown flag ${unknown}` : (error as Error).message.split(". ")[0];
+    throw new ConfigError(`${problem}; k3-operator --help lists the flags`);
+  }
 }
 
 function truthy(text: string | undefined): boolean {
   return text !== undefined && ["1", "true", "yes", "on"].includes(text.toLowerCase());
 }
 
-/** Reads the configuration from argv and env; throws a readable error on bad values. */
+/** Reads the configuration from argv and env; throws a {@link ConfigError} naming the flag on bad values. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }]));
-  const parsed = parseArgs({ args: argv, options: options, strict: true });
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parseFlags(argv);
   const pick = (name: keyof typeof flags): string | undefined => {
     const fromFlag = values[name];
     if (fromFlag !== undefined) return String(fromFlag);
@@ -82,11 +125,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     k3TokenFile: pick("k3-token-file") ?? "",
     namespaces,
     workers: positiveInt("workers", pick("workers") ?? "4"),
-    resyncPeriodMs: parseDuration(pick("resync-period") ?? "10m"),
+    resyncPeriodMs: duration("resync-period", pick("resync-period") ?? "10m"),
     leaderElection: truthy(pick("leader-elect")),
     leaderElectionNamespace: pick("leader-election-namespace") ?? "default",
-    logLevel: pick("log-level") ?? "info",
-    metricsPort: positiveInt("metrics-port", pick("metrics-port") ?? "8080"),
+    logLevel: logLevel(pick("log-level") ?? "info"),
+    metricsPort: port("metrics-port", pick("metrics-port") ?? "8080"),
     k3Qps: positiveInt("k3-qps", pick("k3-qps") ?? "20"),
   };
 }

@@ -28,8 +28,17 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
+/** What the embedding program decides for the operator (main.ts: exit the process). */
+export interface OperatorHooks {
+  /**
+   * Called at once when the Lease is lost (another replica took it). Default: the controllers
+   * stop and the operator stays stopped; main.ts exits 1 instead, so the pod restarts clean.
+   */
+  onLeaderLost?: () => void;
+}
+
 /** Starts the operator: controllers for every kind, health and metrics endpoints, leader election. */
-export async function startOperator(config: OperatorConfig, logger: PinoLogger): Promise<RunningOperator> {
+export async function startOperator(config: OperatorConfig, logger: PinoLogger, hooks: OperatorHooks = {}): Promise<RunningOperator> {
   const kube = createKubeClient({ kubeconfigPath: config.kubeconfig || undefined });
   const metrics = new OperatorMetrics({ processMetrics: true });
   // One informer per resource type, shared by every controller: the Secret cache serves both the
@@ -85,12 +94,17 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
       identity: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
       logger,
       onStartedLeading: () => void startControllers(),
-      // Like controller-runtime: a replica that lost the Lease exits and restarts clean. The
-      // elector also calls this when stop() releases the Lease: that is no loss.
+      // Like controller-runtime: a replica that lost the Lease stops acting at once, and its
+      // program (main.ts) exits to restart clean. The elector also calls this when stop()
+      // releases the Lease: that is no loss.
       onStoppedLeading: () => {
         if (stopping) return;
-        logger.error({}, "leader election lost; exiting");
-        process.exit(1);
+        logger.error({}, "leader election lost; stopping");
+        stopping = true;
+        ready = false;
+        // The hook runs first and at once: main.ts exits before any in-flight reconcile writes again.
+        if (hooks.onLeaderLost !== undefined) hooks.onLeaderLost();
+        else void Promise.all(controllers.map((c) => c.stop()));
       },
     });
     elector.start();

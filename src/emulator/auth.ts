@@ -1,8 +1,12 @@
 // Bearer-token authentication: HS256 JWTs signed with the emulator's shared secret. The
 // tenant comes from the `tenant` claim; `exp` (seconds since the epoch) is checked against
 // the emulator's clock so that tests with an injected clock can expire tokens.
-import { createHmac, timingSafeEqual } from "node:crypto";
+// Verification is jose's. Minting stays a few lines of our own: jose signs only
+// asynchronously, and `mintToken` is a synchronous helper that tests, scripts and the
+// emulator handle call in many places; a JWS is base64url(header).base64url(payload).HMAC.
+import { createHmac } from "node:crypto";
 import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { EmulatorError } from "./errors.js";
 
 /** Options of {@link mintToken}. */
@@ -40,48 +44,41 @@ function unauthenticated(reason: string, message: string): EmulatorError {
   return new EmulatorError({ code: GrpcStatus.UNAUTHENTICATED, message, reason });
 }
 
-function parseJson(segment: string): unknown {
+/** Our message for each jose error code a bad token can raise (others say "invalid token"). */
+const JOSE_MESSAGES: Readonly<Record<string, string>> = {
+  ERR_JWS_INVALID: "invalid token: not a JWT (expected three dot-separated parts)",
+  ERR_JWT_INVALID: "invalid token: payload is not a JSON object",
+  ERR_JOSE_ALG_NOT_ALLOWED: "invalid token: only HS256-signed JWTs are accepted",
+  ERR_JOSE_NOT_SUPPORTED: "invalid token: only HS256-signed JWTs are accepted",
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: "invalid token: signature does not match",
+  ERR_JWT_CLAIM_VALIDATION_FAILED: "invalid token: a claim is malformed",
+};
+
+/**
+ * Checks a JWT's signature, algorithm, tenant and expiry with jose; throws UNAUTHENTICATED on
+ * any problem. `exp` is compared with `nowMs`, the emulator's clock, not the wall clock.
+ */
+export async function verifyToken(token: string, secret: string, nowMs: number): Promise<TokenClaims> {
+  if (token.split(".").length !== 3) throw unauthenticated("INVALID_TOKEN", JOSE_MESSAGES.ERR_JWS_INVALID as string);
+  let payload: JWTPayload;
   try {
-    return JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
+    ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"], currentDate: new Date(nowMs) }));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) {
+      const exp = typeof error.payload.exp === "number" ? new Date(error.payload.exp * 1000).toISOString() : "its exp";
+      throw unauthenticated("TOKEN_EXPIRED", `token expired at ${exp}`);
+    }
+    const code = error instanceof joseErrors.JOSEError ? error.code : "";
+    throw unauthenticated("INVALID_TOKEN", JOSE_MESSAGES[code] ?? "invalid token");
   }
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** Checks a JWT's signature, algorithm, tenant and expiry; throws UNAUTHENTICATED on any problem. */
-export function verifyToken(token: string, secret: string, nowMs: number): TokenClaims {
-  const parts = token.split(".");
-  if (parts.length !== 3) throw unauthenticated("INVALID_TOKEN", "invalid token: not a JWT (expected three dot-separated parts)");
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = parseJson(headerPart);
-  if (!isRecord(header) || header.alg !== "HS256") {
-    throw unauthenticated("INVALID_TOKEN", "invalid token: only HS256-signed JWTs are accepted");
-  }
-  const expected = sign(`${headerPart}.${payloadPart}`, secret);
-  const given = Buffer.from(signaturePart, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw unauthenticated("INVALID_TOKEN", "invalid token: signature does not match");
-  }
-  const payload = parseJson(payloadPart);
-  if (!isRecord(payload)) throw unauthenticated("INVALID_TOKEN", "invalid token: payload is not a JSON object");
   if (typeof payload.tenant !== "string" || payload.tenant === "") {
     throw unauthenticated("INVALID_TOKEN", "invalid token: missing the `tenant` claim");
   }
-  if (payload.exp !== undefined) {
-    if (typeof payload.exp !== "number") throw unauthenticated("INVALID_TOKEN", "invalid token: `exp` is not a number");
-    if (payload.exp * 1000 <= nowMs) {
-      throw unauthenticated("TOKEN_EXPIRED", `token expired at ${new Date(payload.exp * 1000).toISOString()}`);
-    }
-    return { tenant: payload.tenant, exp: payload.exp };
-  }
-  return { tenant: payload.tenant };
+  return payload.exp === undefined ? { tenant: payload.tenant } : { tenant: payload.tenant, exp: payload.exp };
 }
 
 /** Reads `authorization: Bearer <JWT>` from call metadata and verifies it. */
-export function authenticate(metadata: Metadata, secret: string, nowMs: number): TokenClaims {
+export async function authenticate(metadata: Metadata, secret: string, nowMs: number): Promise<TokenClaims> {
   const values = metadata.get("authorization");
   const header = values[0];
   if (typeof header !== "string" || header === "") {

@@ -1,49 +1,35 @@
-// Validation of the five-field cron schedules of SCHEDULE rules (minute hour day-of-month
-// month day-of-week). The emulator checks them but does not fire them.
+// Cron schedules of SCHEDULE rules: five fields (minute hour day-of-month month day-of-week),
+// read in UTC by cron-parser. The field count is checked here because cron-parser also takes
+// a leading seconds field and fills in missing ones, which the K3 API does not allow.
+import { CronExpressionParser } from "cron-parser";
 
-interface FieldSpec {
-  name: string;
-  min: number;
-  max: number;
-  names?: readonly string[];
-}
-
-const FIELDS: readonly FieldSpec[] = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day of month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
-  { name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
-];
-
-function valueOk(value: string, spec: FieldSpec): boolean {
-  if (spec.names?.includes(value.toUpperCase())) return true;
-  if (!/^\d+$/.test(value)) return false;
-  const n = Number(value);
-  return n >= spec.min && n <= spec.max;
-}
-
-function partOk(part: string, spec: FieldSpec): boolean {
-  const [range, step, ...rest] = part.split("/");
-  if (rest.length > 0 || range === undefined || range === "") return false;
-  if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0)) return false;
-  if (range === "*") return true;
-  const bounds = range.split("-");
-  if (bounds.length > 2) return false;
-  return bounds.every((bound) => valueOk(bound, spec));
-}
+const FIELD_NAMES = "minute hour day-of-month month day-of-week";
 
 /** Returns why a cron expression is not a valid five-field schedule, or undefined if it is. */
 export function cronProblem(expression: string): string | undefined {
-  const fields = expression.trim().split(/\s+/);
-  if (expression.trim() === "" || fields.length !== 5) {
-    return `expected 5 space-separated fields (minute hour day-of-month month day-of-week), got ${expression.trim() === "" ? 0 : fields.length}`;
+  const trimmed = expression.trim();
+  const fields = trimmed === "" ? [] : trimmed.split(/\s+/);
+  if (fields.length !== 5) return `expected 5 space-separated fields (${FIELD_NAMES}), got ${fields.length}`;
+  try {
+    CronExpressionParser.parse(trimmed, { tz: "UTC" });
+    return undefined;
+  } catch (error) {
+    return `invalid schedule "${trimmed}": ${error instanceof Error ? error.message : String(error)}`;
   }
-  for (const [index, field] of fields.entries()) {
-    const spec = FIELDS[index] as FieldSpec;
-    if (!field.split(",").every((part) => partOk(part, spec))) {
-      return `invalid ${spec.name} field "${field}" (allowed ${spec.min}-${spec.max}, *, ranges, lists, steps)`;
-    }
+}
+
+/**
+ * The fire times of `expression` in (`after`, `until`], newest first, at most `limit` of them.
+ * Walks backwards from `until`, so a clock moved by a year costs `limit` steps, not a year's.
+ */
+export function fireTimesBetween(expression: string, after: number, until: number, limit: number): number[] {
+  // prev() is strictly before currentDate; one millisecond past `until` makes `until` itself count.
+  const cron = CronExpressionParser.parse(expression.trim(), { currentDate: new Date(until + 1), tz: "UTC" });
+  const times: number[] = [];
+  while (times.length < limit) {
+    const time = cron.prev().getTime();
+    if (time <= after) break;
+    times.push(time);
   }
-  return undefined;
+  return times;
 }

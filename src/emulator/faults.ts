@@ -1,9 +1,10 @@
 // Fault injection: added latency (global and per RPC), errors (deterministic "fail the next N
-// calls" and a probabilistic rate per RPC) and lost answers (the call commits, then the
-// client gets UNAVAILABLE as if the connection dropped). RPC names are the proto names
-// ("CreatePipeline"); "*" means every RPC.
+// calls" and a probabilistic rate per RPC), lost answers (the call commits, then the client
+// gets UNAVAILABLE as if the connection dropped; next N or at a rate) and malformed answers
+// (malformed.ts). RPC names are the proto names ("CreatePipeline"); "*" means every RPC.
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { EmulatorError } from "./errors.js";
+import type { MalformedKind } from "./malformed.js";
 
 /** An error rate of one RPC. */
 export interface ErrorRate {
@@ -25,11 +26,26 @@ export interface FaultOptions {
   failNext?: readonly { rpc: string; count: number; code?: GrpcStatus; message?: string }[];
   /** Answers to lose from the start, as with {@link FaultInjector.loseAnswerNext}. */
   loseAnswerNext?: readonly { rpc: string; count: number }[];
+  /** Probability per RPC that a committed call's answer is lost. */
+  lostAnswerRates?: Readonly<Record<string, number>>;
+  /** Malformed answers from the start, as with {@link FaultInjector.malformNext}. */
+  malformNext?: readonly { rpc: string; kind: MalformedKind; count: number; code?: GrpcStatus }[];
   /** Source of randomness for error rates; default Math.random. */
   random?: () => number;
 }
 
 interface Countdown { remaining: number; code: GrpcStatus; message: string }
+
+/** A malformed answer a call is to get. */
+export interface MalformedAnswer {
+  kind: MalformedKind;
+  /** Status code of a "huge-error" answer. */
+  code: GrpcStatus;
+}
+
+const checkRate = (rate: number): void => {
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`rate must be within [0, 1], got ${rate}`);
+};
 
 /** Run-time fault controls of a running emulator. */
 export class FaultInjector {
@@ -38,6 +54,8 @@ export class FaultInjector {
   private readonly errorRates = new Map<string, ErrorRate>();
   private readonly failures = new Map<string, Countdown>();
   private readonly lostAnswers = new Map<string, number>();
+  private readonly lostAnswerRates = new Map<string, number>();
+  private readonly malformed = new Map<string, MalformedAnswer & { remaining: number }>();
   private readonly random: () => number;
 
   constructor(private readonly knownRpcs: ReadonlySet<string>, options: FaultOptions = {}) {
@@ -47,6 +65,8 @@ export class FaultInjector {
     for (const [rpc, rate] of Object.entries(options.errorRates ?? {})) this.setErrorRate(rpc, rate);
     for (const f of options.failNext ?? []) this.failNext(f.rpc, f.count, f.code, f.message);
     for (const l of options.loseAnswerNext ?? []) this.loseAnswerNext(l.rpc, l.count);
+    for (const [rpc, rate] of Object.entries(options.lostAnswerRates ?? {})) this.setLostAnswerRate(rpc, rate);
+    for (const m of options.malformNext ?? []) this.malformNext(m.rpc, m.kind, m.count, m.code);
   }
 
   private check(rpc: string): void {
@@ -73,7 +93,7 @@ export class FaultInjector {
   /** Fails calls of `rpc` at random with probability `rate.rate` (0 removes it). */
   setErrorRate(rpc: string, rate: ErrorRate): void {
     this.check(rpc);
-    if (!(rate.rate >= 0 && rate.rate <= 1)) throw new Error(`error rate must be within [0, 1], got ${rate.rate}`);
+    checkRate(rate.rate);
     this.errorRates.set(rpc, rate);
   }
 
@@ -83,6 +103,25 @@ export class FaultInjector {
     this.lostAnswers.set(rpc, count);
   }
 
+  /** Loses the answer of committed calls of `rpc` at random with probability `rate` (0 removes it). */
+  setLostAnswerRate(rpc: string, rate: number): void {
+    this.check(rpc);
+    checkRate(rate);
+    this.lostAnswerRates.set(rpc, rate);
+  }
+
+  /**
+   * Answers the next `count` calls of `rpc` wrongly (see malformed.ts): "empty-body" and
+   * "unknown-enum" after the handler ran (its changes are committed), "ignore-filter" runs a
+   * List RPC without its filter, "huge-error" fails with `code` and a 40 KiB message before
+   * touching any state.
+   */
+  malformNext(rpc: string, kind: MalformedKind, count: number, code: GrpcStatus = GrpcStatus.INVALID_ARGUMENT): void {
+    this.check(rpc);
+    if (kind === "ignore-filter" && !(rpc === "*" || rpc.startsWith("List"))) throw new Error(`"ignore-filter" needs a List RPC, got "${rpc}"`);
+    this.malformed.set(rpc, { kind, code, remaining: count });
+  }
+
   /** Removes every fault. */
   clear(): void {
     this.latencyMs = 0;
@@ -90,6 +129,8 @@ export class FaultInjector {
     this.errorRates.clear();
     this.failures.clear();
     this.lostAnswers.clear();
+    this.lostAnswerRates.clear();
+    this.malformed.clear();
   }
 
   /** Milliseconds to delay a call of `rpc`. */
@@ -124,6 +165,22 @@ export class FaultInjector {
         return true;
       }
     }
+    for (const key of [rpc, "*"]) {
+      const rate = this.lostAnswerRates.get(key) ?? 0;
+      if (rate > 0 && this.random() < rate) return true;
+    }
     return false;
+  }
+
+  /** The malformed answer this call of `rpc` is to get, if any (consumes one). */
+  takeMalformed(rpc: string): MalformedAnswer | undefined {
+    for (const key of [rpc, "*"]) {
+      const entry = this.malformed.get(key);
+      // "*" with ignore-filter only bends List RPCs; other calls pass untouched.
+      if (entry === undefined || entry.remaining <= 0 || (entry.kind === "ignore-filter" && !rpc.startsWith("List"))) continue;
+      entry.remaining -= 1;
+      return { kind: entry.kind, code: entry.code };
+    }
+    return undefined;
   }
 }

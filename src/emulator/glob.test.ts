@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { globToRegExp, isMimePattern, mimeMatches } from "./glob.js";
+import { globMatches, isMimePattern, mimeMatches } from "./glob.js";
 
-describe("globToRegExp", () => {
+describe("globMatches", () => {
   it.each([
     { reason: "** crosses directories", glob: "**/*.pdf", key: "a/b/c.pdf", expected: true },
     { reason: "**/ also matches no directory", glob: "**/*.pdf", key: "c.pdf", expected: true },
@@ -12,8 +12,11 @@ describe("globToRegExp", () => {
     { reason: "dots are literal", glob: "*.md", key: "readme-md", expected: false },
     { reason: "trailing ** takes everything below", glob: "docs/**", key: "docs/guides/setup.md", expected: true },
     { reason: "anchored at both ends", glob: "docs", key: "docs/x", expected: false },
+    { reason: "dot files match like others", glob: "**/*.md", key: "docs/.draft.md", expected: true },
+    { reason: "braces", glob: "**/*.{md,pdf}", key: "a/b.pdf", expected: true },
+    { reason: "a corrupt-* exclusion at any depth", glob: "**/corrupt-*", key: "reports/2026/corrupt-scan-004.pdf", expected: true },
   ])("$reason", ({ glob, key, expected }) => {
-    expect(globToRegExp(glob).test(key)).toBe(expected);
+    expect(globMatches(glob, key)).toBe(expected);
   });
 });
 

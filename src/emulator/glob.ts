@@ -1,30 +1,23 @@
-// Object filters of ingest rules: key globs and MIME patterns.
+// Object filters of ingest rules: key globs (picomatch) and MIME patterns.
+import picomatch from "picomatch";
+
+const matchers = new Map<string, (key: string) => boolean>();
+const MAX_CACHED_GLOBS = 1_000;
 
 /**
- * Compiles a key glob into an anchored RegExp: `**` crosses directories (and `**\/` also
- * matches no directory at all), `*` and `?` stay within one path segment.
+ * Whether an object key matches a glob, by picomatch: `**` crosses directories (and `**\/`
+ * also matches no directory at all), `*` and `?` stay within one path segment, and braces,
+ * classes and extglobs work as in a shell. Dot files match like any other (`dot: true`).
  */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i] as string;
-    if (char === "*" && glob[i + 1] === "*") {
-      if (glob[i + 2] === "/") {
-        source += "(?:.*/)?";
-        i += 2;
-      } else {
-        source += ".*";
-        i += 1;
-      }
-    } else if (char === "*") {
-      source += "[^/]*";
-    } else if (char === "?") {
-      source += "[^/]";
-    } else {
-      source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
+export function globMatches(glob: string, key: string): boolean {
+  let matcher = matchers.get(glob);
+  if (matcher === undefined) {
+    // Globs come from requests: compiled ones are cached, within a bound.
+    if (matchers.size >= MAX_CACHED_GLOBS) matchers.clear();
+    matcher = picomatch(glob, { dot: true });
+    matchers.set(glob, matcher);
   }
-  return new RegExp(`^${source}$`);
+  return matcher(key);
 }
 
 /** Whether `mimeType` matches a pattern: exact, `type/*` or `*\/*`. */

@@ -1,7 +1,7 @@
 // Ingest rule filters: checking them on write and matching objects against them.
 import type { ObjectFilter } from "../grpc/gen/dodil/k3/ingest/v1/ingest.js";
 import type { Violations } from "./errors.js";
-import { globToRegExp, isMimePattern, mimeMatches } from "./glob.js";
+import { globMatches, isMimePattern, mimeMatches } from "./glob.js";
 import type { SourceObject } from "./objects.js";
 
 /** Adds violations under `<prefix>.` for empty globs, bad MIME patterns or a bad size. */
@@ -24,8 +24,8 @@ export function checkObjectFilter(filter: ObjectFilter | undefined, prefix: stri
 /** Whether an object passes a rule's filter (an unset or empty filter passes everything). */
 export function filterMatches(filter: ObjectFilter | undefined, object: SourceObject): boolean {
   if (filter === undefined) return true;
-  if (filter.includePaths.length > 0 && !filter.includePaths.some((g) => globToRegExp(g).test(object.key))) return false;
-  if (filter.excludePaths.some((g) => globToRegExp(g).test(object.key))) return false;
+  if (filter.includePaths.length > 0 && !filter.includePaths.some((g) => globMatches(g, object.key))) return false;
+  if (filter.excludePaths.some((g) => globMatches(g, object.key))) return false;
   if (filter.mimeTypes.length > 0 && !filter.mimeTypes.some((m) => mimeMatches(m, object.mimeType))) return false;
   const max = Number(filter.maxObjectSizeBytes);
   return !(max > 0 && object.size > max);

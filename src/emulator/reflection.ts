@@ -1,12 +1,19 @@
-// gRPC server reflection and health for the emulator, so that grpcurl and similar tools can
-// list and call the K3 services without proto files.
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// gRPC server reflection and health for the emulator, so that grpcurl, Postman, Kreya and
+// similar tools can list, describe and call the K3 services without proto files.
+//
+// Why not `new ReflectionService(loadSync(protoFiles))`: proto-loader merges files by package
+// under made-up names ("dodil_k3_source_v1.proto") and drops their imports, so a client that
+// resolves `google.protobuf.Timestamp` through the file's declared dependencies finds nothing
+// (issue 12). We hand the reflection service buf's own FileDescriptorSet instead (generated
+// into gen/descriptor-set.ts): real file names, real imports, the google/protobuf and
+// google/rpc files included, comments kept.
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import type { Server } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
+import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import { DESCRIPTOR_SET_BASE64 } from "./gen/descriptor-set.js";
 
 /** Fully qualified names of the three K3 services. */
 export const K3_SERVICE_NAMES = [
@@ -15,28 +22,26 @@ export const K3_SERVICE_NAMES = [
   "dodil.k3.ingest.v1.IngestService",
 ] as const;
 
-const PROTO_FILES = [
-  "dodil/k3/source/v1/source.proto",
-  "dodil/k3/pipeline/v1/pipeline.proto",
-  "dodil/k3/ingest/v1/ingest.proto",
-];
+/** Names of the files reflection serves (ours and every file they import), in dependency order. */
+export function reflectedFileNames(): string[] {
+  return fromBinary(FileDescriptorSetSchema, Buffer.from(DESCRIPTOR_SET_BASE64, "base64")).file.map((f) => f.name);
+}
 
-/** Finds the repository's `proto/` folder by walking up from this module. */
-export function findProtoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (;;) {
-    const candidate = join(dir, "proto");
-    if (existsSync(join(candidate, PROTO_FILES[0] as string))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the proto/ folder above ${start}`);
-    dir = parent;
-  }
+/**
+ * The descriptor set in the one shape @grpc/reflection reads: package-definition entries
+ * carrying `fileDescriptorProtos` (it indexes files by their own names and follows type
+ * references between them). One entry holds every file.
+ */
+function reflectionDefinition(): PackageDefinition {
+  const set = fromBinary(FileDescriptorSetSchema, Buffer.from(DESCRIPTOR_SET_BASE64, "base64"));
+  const fileDescriptorProtos = set.file.map((file) => Buffer.from(toBinary(FileDescriptorProtoSchema, file)));
+  // Only `fileDescriptorProtos` is read; the other members of a message definition are unused there.
+  return { "k3.descriptor-set": { format: "", type: {}, fileDescriptorProtos } } as unknown as PackageDefinition;
 }
 
 /** Adds the reflection (v1 and v1alpha) and standard health services to a server. */
-export function addReflectionAndHealth(server: Server, protoRoot = findProtoRoot()): HealthImplementation {
-  const definition = loadSync(PROTO_FILES, { includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-  new ReflectionService(definition).addToServer(server);
+export function addReflectionAndHealth(server: Server): HealthImplementation {
+  new ReflectionService(reflectionDefinition(), { services: [...K3_SERVICE_NAMES] }).addToServer(server);
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(K3_SERVICE_NAMES.map((name) => [name, "SERVING" as const])) });
   health.addToServer(server);
   return health;

@@ -1,7 +1,8 @@
 // The gRPC plumbing around the handlers: every call is counted, delayed by injected latency,
-// authenticated, possibly failed by an injected fault, run against the caller's tenant, and
-// possibly has its answer "lost" after the state change committed. Handler errors become
-// statuses with google.rpc.Status details.
+// authenticated, possibly failed by an injected fault, run against the caller's tenant (whose
+// due schedules fire first), and possibly has its answer "lost" after the state change
+// committed, or malformed on purpose. Handler errors become statuses with google.rpc.Status
+// details.
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   Server,
@@ -20,7 +21,9 @@ import type { CallContext, Handlers, UnaryServiceDefinition } from "./context.js
 import type { CallCounters } from "./counters.js";
 import { EmulatorError, toStatusObject } from "./errors.js";
 import type { FaultInjector } from "./faults.js";
+import { hugeErrorMessage, RawAnswer, withoutFilter, withUnknownEnums } from "./malformed.js";
 import { addReflectionAndHealth } from "./reflection.js";
+import { fireDueSchedules } from "./schedules.js";
 import { credentialHandlers } from "./services/credential.js";
 import { jobHandlers } from "./services/jobs.js";
 import { oauthHandlers } from "./services/oauth.js";
@@ -58,15 +61,36 @@ async function runCall(env: ServerEnv, rpc: string, handler: AnyHandler, call: S
   const latency = env.faults.latencyFor(rpc);
   if (latency > 0) await sleep(latency);
   const now = env.clock.now();
-  const claims = authenticate(call.metadata, env.secret, now);
+  const claims = await authenticate(call.metadata, env.secret, now);
   env.counters.recordTenant(claims.tenant, rpc);
   const injected = env.faults.takeFailure(rpc);
   if (injected !== undefined) throw injected;
-  const response = handler({ rpc, tenant: env.store.tenant(claims.tenant, now), now, clock: env.clock }, call.request);
+  const malformed = env.faults.takeMalformed(rpc);
+  if (malformed?.kind === "huge-error") throw new EmulatorError({ code: malformed.code, message: hugeErrorMessage(rpc), reason: "INJECTED_FAULT" });
+  const ctx = { rpc, tenant: env.store.tenant(claims.tenant, now), now, clock: env.clock };
+  fireDueSchedules(ctx);
+  const response = handler(ctx, malformed?.kind === "ignore-filter" ? withoutFilter(call.request) : call.request);
   if (env.faults.takeLostAnswer(rpc)) {
     throw new EmulatorError({ code: GrpcStatus.UNAVAILABLE, message: `connection lost after ${rpc} committed (injected fault)`, reason: "INJECTED_ANSWER_LOST" });
   }
+  if (malformed?.kind === "empty-body") return new RawAnswer(Buffer.alloc(0));
+  if (malformed?.kind === "unknown-enum") {
+    // A copy: handlers may answer with objects the store still holds.
+    const bent = structuredClone(response);
+    withUnknownEnums(rpc, bent);
+    return bent;
+  }
   return response;
+}
+
+/** The service definition with answers of type {@link RawAnswer} sent as their bytes. */
+function withRawAnswers<D extends UnaryServiceDefinition>(definition: D): D {
+  const wrapped: Record<string, unknown> = {};
+  for (const [method, spec] of Object.entries(definition)) {
+    const serialize = (spec as unknown as { responseSerialize: (value: unknown) => Buffer }).responseSerialize;
+    wrapped[method] = { ...spec, responseSerialize: (value: unknown) => (value instanceof RawAnswer ? value.bytes : serialize(value)) };
+  }
+  return wrapped as D;
 }
 
 function bindService<D extends UnaryServiceDefinition>(env: ServerEnv, definition: D, handlers: Handlers<D>): UntypedServiceImplementation {
@@ -98,9 +122,9 @@ function bindService<D extends UnaryServiceDefinition>(env: ServerEnv, definitio
 /** Creates a grpc-js server with the three K3 services, reflection and health. */
 export function createServer(env: ServerEnv): Server {
   const server = new Server();
-  server.addService(SourceServiceService, bindService(env, SourceServiceService, { ...sourceHandlers, ...credentialHandlers, ...oauthHandlers }));
-  server.addService(PipelineServiceService, bindService(env, PipelineServiceService, pipelineHandlers));
-  server.addService(IngestServiceService, bindService(env, IngestServiceService, { ...ruleHandlers, ...syncHandlers, ...jobHandlers }));
+  server.addService(withRawAnswers(SourceServiceService), bindService(env, SourceServiceService, { ...sourceHandlers, ...credentialHandlers, ...oauthHandlers }));
+  server.addService(withRawAnswers(PipelineServiceService), bindService(env, PipelineServiceService, pipelineHandlers));
+  server.addService(withRawAnswers(IngestServiceService), bindService(env, IngestServiceService, { ...ruleHandlers, ...syncHandlers, ...jobHandlers }));
   addReflectionAndHealth(server);
   return server;
 }

@@ -29,7 +29,12 @@ export interface OAuthStateRecord { state: string; provider: OAuthProvider; redi
 /** A stored pipeline. */
 export interface PipelineRecord { seq: number; pipeline: Pipeline }
 /** A stored rule; its binding is derived at read time. */
-export interface RuleRecord { seq: number; rule: IngestRule }
+export interface RuleRecord {
+  seq: number;
+  rule: IngestRule;
+  /** A SCHEDULE rule's cron times up to this instant have fired (or were skipped); see schedules.ts. */
+  scheduledThrough: number;
+}
 
 /** A discovery run; its state is derived from these instants and the clock. */
 export interface DiscoveryRunRecord {

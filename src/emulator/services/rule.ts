@@ -94,7 +94,7 @@ export const ruleHandlers: RuleHandlers = {
       filter: copy(input.filter ?? { includePaths: [], excludePaths: [], mimeTypes: [], maxObjectSizeBytes: "0" }),
       createTime: at, updateTime: at,
     };
-    const record = { seq: ctx.tenant.nextSeq(), rule };
+    const record: RuleRecord = { seq: ctx.tenant.nextSeq(), rule, scheduledThrough: ctx.now };
     ctx.tenant.rules.set(rule.id, record);
     ctx.tenant.recordName("rule", rule.displayName, rule.id);
     const response = { rule: ruleView(ctx, record) };
