@@ -104,7 +104,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
         ready = false;
         // The hook runs first and at once: main.ts exits before any in-flight reconcile writes again.
         if (hooks.onLeaderLost !== undefined) hooks.onLeaderLost();
-        else void Promise.all(controllers.map((c) => c.stop()));
+        else void manager.stop();
       },
     });
     elector.start();
