@@ -46,6 +46,8 @@ export interface ManagedKind<T extends ManagedObject> {
   secretNames(obj: T): string[];
   /** objects of other kinds it depends on */
   references?: KindReference<T>[];
+  /** objects of other kinds that name objects of this kind (a job naming its rule): their changes reconcile the named object */
+  namedBy?: { resource: ResourceType; owners(obj: KubeObject): string[] }[];
 }
 
 /** Index of a kind's informer: the `namespace/name` keys of the Secrets each object references. */
@@ -75,6 +77,7 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     informer.addIndex(referenceIndex(ref.resource), (obj) => sameNamespace(obj, ref.names(obj)));
     watches.push({ informer: deps.manager.informerFor(ref.resource), index: referenceIndex(ref.resource), updated: changed });
   }
+  for (const other of kind.namedBy ?? []) watches.push({ informer: deps.manager.informerFor(other.resource), owners: other.owners, updated: changed });
   const reconciler = new ManagedReconciler<T>({
     adapter: kind.adapter,
     writer: newObjectWriter<T>(deps.kube, kind.resource),
@@ -84,7 +87,7 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     logger,
     metrics: deps.metrics.reconciler(kind.resource.kind),
     pollIntervalMs: deps.pollIntervalMs,
-    stalledReasons: [reasons.awaitingOAuthCode, reasons.credentialInvalid],
+    stalledReasons: [reasons.awaitingOAuthCode, reasons.credentialInvalid, reasons.pipelineDeleted],
   });
   deps.metrics.trackResources(kind.resource.kind, () => informer.list());
   return new Controller<T>({

@@ -17,16 +17,23 @@ export interface Reconciler<T extends KubeObject> {
 /**
  * Events of another kind that should reconcile primary objects, declared as data: a change to
  * object `ns/x` of the watched kind enqueues the primaries that the primary informer's index
- * `index` lists under `ns/x` (e.g. index "secrets": the objects referencing each Secret).
+ * `index` lists under `ns/x` (e.g. index "secrets": the objects referencing each Secret), or,
+ * for objects that name their primary themselves (a job naming its rule), the keys `owners` gives.
  */
-export interface Watch {
+export type Watch = {
   informer: Pick<Informer<KubeObject>, "addHandlers" | "start" | "stop" | "waitForSync" | "hasSynced">;
-  /** name of an index on the primary informer whose values are `namespace/name` keys of watched objects */
-  index: string;
   /** which updates matter; all unless given */
   updated?(oldObj: KubeObject, newObj: KubeObject): boolean;
-}
-
+} & (
+  | {
+      /** name of an index on the primary informer whose values are `namespace/name` keys of watched objects */
+      index: string;
+    }
+  | {
+      /** the primary keys a watched object names */
+      owners(obj: KubeObject): string[];
+    }
+);
 /** Something the manager starts after the caches synced and stops before they stop. */
 export interface Runnable {
   start(): Promise<void>;
@@ -78,7 +85,8 @@ export class Controller<T extends KubeObject> implements Runnable {
     });
     for (const watch of options.watches ?? []) {
       const enqueue = (obj: KubeObject): void => {
-        for (const key of options.informer.byIndex(watch.index, objectKey(obj))) this.queue.add(key);
+        const keys = "index" in watch ? options.informer.byIndex(watch.index, objectKey(obj)) : watch.owners(obj);
+        for (const key of keys) this.queue.add(key);
       };
       watch.informer.addHandlers({
         onAdd: enqueue,

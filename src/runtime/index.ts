@@ -11,6 +11,7 @@ export * from "./kube-types.js";
 export { type Lease, LeaderElector, type LeaderElectorOptions, microTime } from "./leader-election.js";
 export { errorFields, type Logger, noopLogger } from "./logger.js";
 export { Manager, type ManagerOptions, type SharedInformerOptions } from "./manager.js";
+export { type RunAdapter, type RunProgress, RunReconciler, type RunReconcilerOptions } from "./run-reconciler.js";
 export { ManagedReconciler, type ManagedReconcilerMetrics, type ManagedReconcilerOptions, type Stage } from "./managed-reconciler.js";
 export * from "./managed-types.js";
 export { type ControllerMetrics, type ExternalCallObserver, OperatorMetrics, type OperatorMetricsOptions } from "./metrics.js";

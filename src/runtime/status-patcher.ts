@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { KubeClient } from "./kube-client.js";
+import { isNotFound } from "./kube-errors.js";
 import type { KubeObject } from "./kube-types.js";
 import type { ResourceType } from "./resource.js";
 
@@ -17,6 +18,8 @@ export interface ObjectWriter<T extends KubeObject> {
   addFinalizer(obj: T, finalizer: string): Promise<T>;
   /** Removes `finalizer` if present (optimistic lock on resourceVersion); returns the stored object. */
   removeFinalizer(obj: T, finalizer: string): Promise<T>;
+  /** Deletes the object itself (a finished run past its TTL); already gone is no error. */
+  deleteObject?(obj: T): Promise<void>;
 }
 
 /** An `ObjectWriter` for objects of type `rt` that writes through `kube` with merge patches. */
@@ -44,6 +47,11 @@ export function newObjectWriter<T extends KubeObject>(kube: KubeClient, rt: Reso
       const current = obj.metadata?.finalizers ?? [];
       if (!current.includes(finalizer)) return obj;
       return setFinalizers(obj, current.filter((f) => f !== finalizer));
+    },
+    async deleteObject(obj) {
+      await kube.delete(rt, ref(obj)).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
     },
   };
 }

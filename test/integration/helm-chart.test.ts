@@ -201,6 +201,7 @@ describe("the chart's RBAC on a real apiserver", () => {
       ["update", "k3sources.k3.dodil.io/finalizers", appNamespace, "yes"],
       ["list", "secrets", appNamespace, "yes"],
       ["create", "events", appNamespace, "yes"],
+      ["delete", "k3ingestjobs.k3.dodil.io", appNamespace, "yes"],
       ["update", "leases.coordination.k8s.io", namespace, "yes"],
       // ...and nothing else:
       ["create", "k3pipelines.k3.dodil.io", appNamespace, "no"],

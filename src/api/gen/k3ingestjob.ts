@@ -45,6 +45,12 @@ export interface K3IngestJobSpec {
    */
   objectKeys?: string[];
   /**
+   * How many objects may fail before the run counts as Failed (like a batch Job's backoffLimit); 0, the default, fails the run on the first failed object. The service has no cancel: the run always goes on to the end, and the verdict is given when every object is done.
+   *
+   * @default 0
+   */
+  maxFailedObjects?: number;
+  /**
    * Seconds after the run finished (Succeeded or Failed) when the operator deletes this object; absent = kept until deleted by hand.
    */
   ttlSecondsAfterFinished?: number;
