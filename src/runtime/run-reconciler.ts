@@ -34,9 +34,9 @@ export interface RunAdapter<T extends ManagedObject> {
   /** what the start needs (e.g. its rule Ready); not ready → phase Pending, retried when it changes */
   prepare(obj: T): { ready: true } | { ready: false; message: string };
   /** starts the run; `requestId` is derived from the object's uid, so a retry after a lost answer is a replay */
-  start(obj: T, ctx: { requestId: string }): Promise<RunProgress>;
-  /** reads the run's progress */
-  poll(obj: T): Promise<RunProgress>;
+  start(obj: T, ctx: { requestId: string }): Promise<RunProgress & { runId: string }>;
+  /** reads the progress of run `runId` */
+  poll(obj: T, runId: string): Promise<RunProgress>;
   /** seconds after completion the object is deleted; undefined keeps it */
   ttlSecondsAfterFinished(obj: T): number | undefined;
 }
@@ -72,6 +72,11 @@ export class RunReconciler<T extends ManagedObject> {
   private readonly events: EventRecorder;
   private readonly logger: Logger;
   private readonly now: () => Date;
+  /**
+   * Runs this process started, by uid, until their id shows in the cache: a pass that reads the
+   * object before its own status write came back must poll, not start again.
+   */
+  private readonly startedRuns = new Map<string, string>();
 
   constructor(private readonly options: RunReconcilerOptions<T>) {
     this.events = options.events ?? noopEventRecorder;
@@ -96,15 +101,21 @@ export class RunReconciler<T extends ManagedObject> {
   private async step(obj: T, status: Status, events: RecordedEvent[]): Promise<ReconcileResult> {
     const { adapter } = this.options;
     let progress: RunProgress;
-    if (adapter.runId(obj)) {
-      progress = await adapter.poll(obj);
+    const uid = obj.metadata?.uid ?? objectKey(obj);
+    const recorded = adapter.runId(obj);
+    if (recorded) this.startedRuns.delete(uid);
+    const runId = recorded ?? this.startedRuns.get(uid);
+    if (runId) {
+      progress = await adapter.poll(obj, runId);
     } else {
       const prepared = adapter.prepare(obj);
       if (!prepared.ready) {
         this.setPhase(obj, status, "Pending", { reason: "DependencyNotReady", message: prepared.message });
         return this.requeue(this.options.pendingRetryMs ?? 30_000);
       }
-      progress = await adapter.start(obj, { requestId: createRequestId(`${obj.metadata?.uid ?? objectKey(obj)}/run`) });
+      const started = await adapter.start(obj, { requestId: createRequestId(`${uid}/run`) });
+      this.startedRuns.set(uid, started.runId);
+      progress = started;
       status["startTime"] = rfc3339(this.now());
       events.push({ type: "Normal", reason: "Started", message: `started: ${progress.message}` });
       this.logger.info({ key: objectKey(obj) }, "run started");
@@ -129,6 +140,7 @@ export class RunReconciler<T extends ManagedObject> {
 
   /** A finished run: nothing to call; delete it once its TTL passed. */
   private async expire(obj: T, status: Status): Promise<ReconcileResult> {
+    this.startedRuns.delete(obj.metadata?.uid ?? objectKey(obj));
     const ttl = this.options.adapter.ttlSecondsAfterFinished(obj);
     const completed = Date.parse(String(status["completionTime"] ?? ""));
     if (ttl === undefined || Number.isNaN(completed)) return done;
@@ -147,7 +159,7 @@ export class RunReconciler<T extends ManagedObject> {
     if (err instanceof KubeApiError) return isNotFound(err) ? done : { kind: "backoff", error: err };
     const cls = this.options.adapter.classify(err);
     const text = this.bounded(this.options.adapter.summarize?.(err, cls) ?? (err instanceof Error ? err.message : String(err)));
-    const started = Boolean(this.options.adapter.runId(obj));
+    const started = Boolean(this.options.adapter.runId(obj) ?? this.startedRuns.get(obj.metadata?.uid ?? objectKey(obj)));
     if (!started && (cls === "invalidSpec" || cls === "dependency")) {
       // The service refused to start the run (unknown object keys, a disabled rule, a deleted
       // pipeline): a one-shot run fails, as a batch Job whose pod cannot be created does.

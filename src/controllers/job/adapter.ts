@@ -86,10 +86,9 @@ export function newJobAdapter(options: JobAdapterOptions): RunAdapter<K3IngestJo
       const k3 = await client(obj);
       const { triggerId } = await k3.ingest.triggerIngest({ ruleId, objectKeys: obj.spec.objectKeys ?? [], requestId });
       const progress = progressOf(obj, triggerId, await readRun(k3, triggerId));
-      return { ...progress, status: { ...progress.status, ruleId } };
+      return { ...progress, runId: triggerId, status: { ...progress.status, ruleId } };
     },
-    async poll(obj) {
-      const triggerId = obj.status?.triggerId ?? "";
+    async poll(obj, triggerId) {
       return progressOf(obj, triggerId, await readRun(await client(obj), triggerId));
     },
   };

@@ -169,8 +169,15 @@ export function newRuleAdapter(options: RuleAdapterOptions): ManagedAdapter<K3In
       return Promise.resolve(r.ready ? { ready: true } : { ready: false, message: r.message });
     },
     inputsVersion: (obj) => {
-      const r = resolveRuleIds(obj, options);
-      return `${r.ready ? `${r.sourceId}/${r.pipelineId}` : "unresolved"}|${secretVersion(obj)}`;
+      let ids: string;
+      try {
+        const r = resolveRuleIds(obj, options);
+        ids = r.ready ? `${r.sourceId}/${r.pipelineId}` : "unresolved";
+      } catch (err) {
+        // A chain on two connections is itself the input that was judged.
+        ids = err instanceof Error ? err.message : "invalid";
+      }
+      return `${ids}|${secretVersion(obj)}`;
     },
   };
 }
