@@ -77,7 +77,7 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     informer.addIndex(referenceIndex(ref.resource), (obj) => sameNamespace(obj, ref.names(obj)));
     watches.push({ informer: deps.manager.informerFor(ref.resource), index: referenceIndex(ref.resource), updated: changed });
   }
-  for (const other of kind.namedBy ?? []) watches.push({ informer: deps.manager.informerFor(other.resource), owners: other.owners, updated: changed });
+  for (const other of kind.namedBy ?? []) watches.push({ informer: deps.manager.informerFor(other.resource), owners: (obj) => other.owners(obj), updated: changed });
   const reconciler = new ManagedReconciler<T>({
     adapter: kind.adapter,
     writer: newObjectWriter<T>(deps.kube, kind.resource),

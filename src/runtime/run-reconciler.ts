@@ -142,7 +142,8 @@ export class RunReconciler<T extends ManagedObject> {
   private async expire(obj: T, status: Status): Promise<ReconcileResult> {
     this.startedRuns.delete(obj.metadata?.uid ?? objectKey(obj));
     const ttl = this.options.adapter.ttlSecondsAfterFinished(obj);
-    const completed = Date.parse(String(status["completionTime"] ?? ""));
+    const completedAt = status["completionTime"];
+    const completed = typeof completedAt === "string" ? Date.parse(completedAt) : NaN;
     if (ttl === undefined || Number.isNaN(completed)) return done;
     const left = completed + ttl * 1000 - this.now().getTime();
     if (left > 0) return { kind: "requeueAfter", ms: left };
