@@ -12,6 +12,7 @@ import { classifyK3Error, summarizeK3Error } from "../classify.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { desiredPipeline, pipelineDiff } from "./desired.js";
+import { TemplateCatalogs } from "./templates.js";
 
 const stateNames: Partial<Record<pipelinev1.PipelineState, string>> = {
   [pipelinev1.PipelineState.PIPELINE_STATE_ACTIVE]: "Active",
@@ -46,7 +47,7 @@ async function findByOwner(k3: K3Client, obj: K3Pipeline): Promise<pipelinev1.Pi
  * The K3Pipeline external client of one reconcile. It remembers what observe saw, so update
  * sends an update_mask of exactly the fields that differ without reading the pipeline again.
  */
-function newPipelineClient(k3: K3Client): ExternalClient<K3Pipeline> {
+function newPipelineClient(k3: K3Client, catalogs: TemplateCatalogs): ExternalClient<K3Pipeline> {
   let observed: pipelinev1.Pipeline | undefined;
   return {
     async observe(obj): Promise<ExternalObservation> {
@@ -64,6 +65,7 @@ function newPipelineClient(k3: K3Client): ExternalClient<K3Pipeline> {
     },
 
     async create(obj, { requestId }) {
+      await catalogs.check(k3, obj);
       const { pipeline } = await k3.pipeline.createPipeline({ requestId, pipeline: desiredPipeline(obj) });
       if (!pipeline) throw new Error("CreatePipeline answered without a pipeline");
       return { externalId: pipeline.id, status: observedStatus(pipeline) };
@@ -71,6 +73,8 @@ function newPipelineClient(k3: K3Client): ExternalClient<K3Pipeline> {
 
     async update(obj) {
       if (!observed) throw new Error("update called before observe");
+      // An empty version keeps what was resolved at create.
+      await catalogs.check(k3, obj, observed.template?.version);
       const desired = desiredPipeline(obj);
       const paths = pipelineDiff(observed, desired);
       const { pipeline } = await k3.pipeline.updatePipeline({
@@ -89,8 +93,9 @@ function newPipelineClient(k3: K3Client): ExternalClient<K3Pipeline> {
 
 /** The K3Pipeline adapter of the managed reconciler. */
 export function newPipelineAdapter(connections: Connections): ManagedAdapter<K3Pipeline> {
+  const catalogs = new TemplateCatalogs();
   return {
-    connector: { connect: async (obj) => newPipelineClient(await connections.forObject(obj)) },
+    connector: { connect: async (obj) => newPipelineClient(await connections.forObject(obj), catalogs) },
     classify: classifyK3Error,
     summarize: summarizeK3Error,
     getExternalId: (obj) => obj.status?.pipelineId || undefined,
