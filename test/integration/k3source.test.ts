@@ -217,6 +217,19 @@ describe("K3Source", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  test("validate: false stores without validating; turning it on reads the stored credential (GetCredential) and validates it once", async () => {
+    const ns = pool.next();
+    service.emulator.resetCounters();
+    await apply(secret(ns, "nv-creds", { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }), s3Source(ns, "nv", { credential: { type: "AccessKey", secretRef: { name: "nv-creds" }, validate: false } }));
+    const first = await ready(ns, "nv");
+    expect(first.status?.credential?.valid).toBeUndefined();
+    expect(calls("ValidateCredential")).toBe(0);
+    await apply(s3Source(ns, "nv", { credential: { type: "AccessKey", secretRef: { name: "nv-creds" }, validate: true } }));
+    await eventually(async () => expect((await get(ns, "nv")).status?.credential?.valid).toBe(true));
+    expect({ get: calls("GetCredential"), validate: calls("ValidateCredential"), store: calls("StoreCredential") }).toEqual({ get: 1, validate: 1, store: 1 });
+    expect((await get(ns, "nv")).status?.credential?.id).toBe(first.status?.credential?.id);
+  });
+
   test.each([
     { type: "GCS", block: { gcs: { bucket: "gcs-docs" } }, cred: { type: "AccessKey", data: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } } },
     { type: "AzureBlob", block: { azureBlob: { account: "acct", container: "docs" } }, cred: { type: "AccessKey", data: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } } },

@@ -137,8 +137,10 @@ export function newCredentialStep(options: CredentialStepOptions): CredentialSte
       if (settled) return settled;
       // A rejected predecessor was never used by the source: it can go now.
       if (current?.id && current.valid === false && !known) await deleteQuietly(k3, current.id);
-      // Known but never judged: a validation whose answer was lost is asked again.
-      const { cred, events } = known ? { cred: { id: known }, events: [] } : await storeOrFind(obj, spec, material, hash);
+      // Known but never judged (a validation whose answer was lost): read what the service recorded
+      // (GetCredential); one deleted behind our back is stored again.
+      const recorded = known ? await getCredential(k3, known) : undefined;
+      const { cred, events } = recorded ? { cred: recorded, events: [] } : await storeOrFind(obj, spec, material, hash);
       return validate ? validated(cred, hash, events) : use(cred.id, credentialStatus({ id: cred.id, secretHash: hash }), events);
     },
 
@@ -182,6 +184,15 @@ function secretMessage(type: CredentialSpec["type"], m: Record<string, string>):
       return { personalAccessToken: { token: m["token"] ?? "" } };
     case "OAuth":
       return {};
+  }
+}
+
+async function getCredential(k3: K3Client, id: string): Promise<sourcev1.Credential | undefined> {
+  try {
+    return (await k3.source.getCredential({ id })).credential;
+  } catch (err) {
+    if (isK3Error(err, "NotFound")) return undefined;
+    throw err;
   }
 }
 
