@@ -8,7 +8,7 @@ import { parseAllDocuments } from "yaml";
  * Kinds whose examples are applied: those with a controller in src/controllers/index.ts, and
  * the Secrets their examples read credentials from.
  */
-export const readyKinds: readonly string[] = ["Secret", "K3Source", "K3Pipeline"];
+export const readyKinds: readonly string[] = ["Secret", "K3Source", "K3Pipeline", "K3IngestRule", "K3IngestJob"];
 
 /** One YAML document of an example file. */
 export interface ExampleDocument {

@@ -17,12 +17,23 @@ export function notReady(wanted: readonly { kind: string; name: string; expected
   return wanted.flatMap(({ kind, name, expectedReason }) => {
     const object = listed.find((each) => each.kind === kind && each.metadata.name === name);
     if (!object) return [`${kind} ${name} (not found)`];
+    // A run (K3IngestJob) has no Ready: it is settled once Complete (or Failed, when documented).
+    if (kind === "K3IngestJob") return runNotDone(object, name, expectedReason);
     const ready = object.status?.conditions?.find((condition) => condition.type === "Ready");
     if (ready?.status === "True") return [];
     if (expectedReason && ready?.status === "False" && ready.reason === expectedReason) return [];
     if (!ready) return [`${kind} ${name} (no Ready condition yet)`];
     return [`${kind} ${name} (Ready=${ready.status} ${ready.reason ?? ""}${ready.message ? `: ${ready.message}` : ""})`];
   });
+}
+
+function runNotDone(object: ListedObject, name: string, expectedReason: string | undefined): string[] {
+  const complete = object.status?.conditions?.find((c) => c.type === "Complete");
+  const failed = object.status?.conditions?.find((c) => c.type === "Failed");
+  if (complete?.status === "True") return [];
+  if (expectedReason && failed?.status === "True" && failed.reason === expectedReason) return [];
+  const why = failed?.status === "True" ? `Failed ${failed.reason}: ${failed.message ?? ""}` : (complete?.reason ?? "not started");
+  return [`K3IngestJob ${name} (${why})`];
 }
 
 /** What the header names. */

@@ -11,17 +11,24 @@ import { isK3Kind, loadExamples, readyKinds, selectExamples } from "../../script
 
 const root = resolve(import.meta.dirname, "..", "..");
 
-/** The rows of the last `kubectl get k3 -A` table in `output`, as column-name → value maps. */
-function lastTable(output: string): Record<string, string>[] {
+/**
+ * The rows of the last `kubectl get k3 -A` output in `output` (one table per kind, separated by
+ * blank lines, after the final "example(s) Ready" line), as column-name → value maps.
+ */
+function lastTables(output: string): Record<string, string>[] {
   const lines = output.split("\n");
-  const start = lines.findLastIndex((line) => line.startsWith("NAMESPACE "));
-  if (start < 0) return [];
-  const header = lines[start]!;
-  const columns = [...header.matchAll(/\S+/g)].map((match) => ({ name: match[0], at: match.index }));
+  const from = lines.findLastIndex((line) => line.includes("example(s) Ready"));
   const rows: Record<string, string>[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === "") break;
-    rows.push(Object.fromEntries(columns.map(({ name, at }, i) => [name, line.slice(at, columns[i + 1]?.at ?? line.length).trim()])));
+  let columns: { name: string; at: number }[] | undefined;
+  for (const line of lines.slice(from + 1)) {
+    if (line.startsWith("NAMESPACE ")) {
+      columns = [...line.matchAll(/\S+/g)].map((match) => ({ name: match[0], at: match.index }));
+    } else if (line.trim() === "") {
+      columns = undefined;
+    } else if (columns) {
+      const header = columns;
+      rows.push(Object.fromEntries(header.map(({ name, at }, i) => [name, line.slice(at, header[i + 1]?.at ?? line.length).trim()])));
+    }
   }
   return rows;
 }
@@ -42,13 +49,14 @@ describe("npm run local -- --no-watch", () => {
     expect(run.exitCode, output).toBe(0);
 
     const apply = selectExamples(await loadExamples(join(root, "examples")), readyKinds).apply.filter(isK3Kind);
-    const rows = lastTable(run.stdout);
+    const rows = lastTables(run.stdout);
     const nameOf = (doc: { kind: string; name: string }): string => `${doc.kind.toLowerCase()}.k3.dodil.io/${doc.name}`;
     expect(rows.map((row) => row.NAME).sort(), output).toEqual(apply.map(nameOf).sort());
     // Every example is Ready, except those documenting a failure on purpose (a rejected credential, a consent to give).
     for (const row of rows) {
       const documented = apply.find((doc) => nameOf(doc) === row.NAME)?.expectedReason;
-      expect(row, output).toMatchObject({ NAMESPACE: "k3-demo", READY: documented ? "False" : "True", SYNCED: "True" });
+      if (row.NAME?.startsWith("k3ingestjob")) expect(row, output).toMatchObject({ NAMESPACE: "k3-demo", PHASE: "Succeeded" });
+      else expect(row, output).toMatchObject({ NAMESPACE: "k3-demo", READY: documented ? "False" : "True", SYNCED: "True" });
     }
     expect(apply.filter((doc) => doc.expectedReason).length).toBeGreaterThan(0);
 

@@ -71,11 +71,17 @@ describe("toYamlStream", () => {
 });
 
 describe("the examples folder", () => {
-  it("has K3Pipeline examples for `npm run local`, top-level files first, none clashing", async () => {
+  it("has examples of every kind for `npm run local`, top-level files first, none clashing, failures documented", async () => {
     const docs = await loadExamples(join(import.meta.dirname, "..", "..", "examples"));
-    const { apply } = selectExamples(docs, readyKinds);
-    expect(apply.length).toBeGreaterThan(0);
-    expect(apply[0]).toMatchObject({ file: "k3pipeline.yaml", name: "doc-chunker" });
+    const { apply, skip } = selectExamples(docs, readyKinds);
+    expect(skip).toEqual([]);
+    expect(new Set(apply.map((d) => d.kind))).toEqual(new Set(["Secret", "K3Source", "K3Pipeline", "K3IngestRule", "K3IngestJob"]));
+    expect(apply[0]?.file).not.toContain("/");
+    expect(apply.filter((d) => d.expectedReason).map((d) => `${d.kind}/${d.name}: ${d.expectedReason}`).sort()).toEqual([
+      "K3Source/legacy-archive: NotFound",
+      "K3Source/legacy-bucket: CredentialInvalid",
+      "K3Source/shared-drive: AwaitingOAuthCode",
+    ]);
     expect(apply.every((d) => (parse(d.yaml) as { metadata: { namespace?: string } }).metadata.namespace === undefined)).toBe(true);
   });
 });

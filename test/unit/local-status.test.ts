@@ -27,6 +27,19 @@ describe("notReady", () => {
   });
 });
 
+describe("notReady: documented failures and runs", () => {
+  const job = (conditions: { type: string; status: string; reason?: string; message?: string }[]): ListedObject => ({ kind: "K3IngestJob", metadata: { name: "j" }, status: { conditions } });
+  it.each([
+    { reason: "a documented Ready=False reason counts as settled", wanted: { kind: "K3Pipeline", name: "a", expectedReason: "NotFound" }, objects: [listed("a", { status: "False", reason: "NotFound" })], expected: [] },
+    { reason: "another Ready=False reason does not", wanted: { kind: "K3Pipeline", name: "a", expectedReason: "NotFound" }, objects: [listed("a", { status: "False", reason: "Creating" })], expected: ["K3Pipeline a (Ready=False Creating)"] },
+    { reason: "a run is settled when Complete", wanted: { kind: "K3IngestJob", name: "j" }, objects: [job([{ type: "Complete", status: "True", reason: "Completed" }])], expected: [] },
+    { reason: "a run still going is named with its state", wanted: { kind: "K3IngestJob", name: "j" }, objects: [job([{ type: "Complete", status: "False", reason: "Running" }])], expected: ["K3IngestJob j (Running)"] },
+    { reason: "a failed run is named with why, unless documented", wanted: { kind: "K3IngestJob", name: "j" }, objects: [job([{ type: "Failed", status: "True", reason: "ObjectsFailed", message: "1 of 2" }])], expected: ["K3IngestJob j (Failed ObjectsFailed: 1 of 2)"] },
+  ])("$reason", ({ wanted, objects, expected }) => {
+    expect(notReady([wanted], objects)).toEqual(expected);
+  });
+});
+
 describe("renderHeader", () => {
   const info = {
     kubeconfig: "/repo/.local/kubeconfig",
