@@ -242,6 +242,20 @@ describe("K3Pipeline", () => {
     await ready(namespace, "invalid");
   }, 40_000);
 
+  test("an unknown template: InvalidSpec naming it, looked up with GetTemplate, and no CreatePipeline", async () => {
+    const namespace = pool.next();
+    const before = { get: calls("GetTemplate"), create: calls("CreatePipeline") };
+    await apply(manifest(namespace, "notemplate", { template: { name: "no-such-template" } }));
+    const obj = await eventually(async () => {
+      const o = await get(namespace, "notemplate");
+      expect(conditionOf(o, "Synced")?.reason).toBe("InvalidSpec");
+      return o;
+    });
+    expect(conditionOf(obj, "Synced")?.message).toContain('unknown template "no-such-template"');
+    expect(calls("GetTemplate") - before.get).toBeGreaterThanOrEqual(1);
+    expect(calls("CreatePipeline") - before.create).toBe(0);
+  });
+
   test("the service unavailable for a while: backoff, then Ready, and exactly one remote pipeline", async () => {
     const namespace = pool.next();
     const creates = calls("CreatePipeline");
