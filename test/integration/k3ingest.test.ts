@@ -8,7 +8,7 @@ import { deriveObjects } from "../../src/emulator/objects.js";
 import { createK3Client, ingestv1, isK3Error, sourcev1, type K3Client } from "../../src/grpc/index.js";
 import type { RunningOperator } from "../../src/operator.js";
 import { kubectl, kubectlOk } from "../support/kube.js";
-import { conditionOf, eventually, getObject, installCrds, namespacePool, startTestOperator, startTestService, type TestService } from "../support/operator.js";
+import { callBreakdown, conditionOf, eventually, getObject, installCrds, namespacePool, startTestOperator, startTestService, type TestService } from "../support/operator.js";
 
 let service: TestService;
 let operator: RunningOperator;
@@ -94,8 +94,14 @@ afterAll(async () => {
 describe("K3IngestRule", () => {
   test("apply source, pipeline and rule together → the rule waits for both, then is Ready and bound, routing on the pipeline's id", async () => {
     const ns = pool.next();
-    await apply(...chain(ns));
+    await apply(...chain(ns).slice(0, 3));
+    await eventually(async () => expect(conditionOf(await getObject("k3pipeline", ns, "chunker"), "Ready")?.status).toBe("True"));
+    await eventually(async () => expect(conditionOf(await getObject("k3source", ns, "reports"), "Ready")?.status).toBe("True"));
+    service.emulator.resetCounters();
+    await apply(rule(ns, "rule"));
     const obj = await readyRule(ns);
+    await sleep(1500);
+    console.log(`[figures] K3IngestRule create with source and pipeline Ready: K3 calls ${JSON.stringify(callBreakdown(service))}`);
     const source = await getObject<{ status: { sourceId: string } }>("k3source", ns, "reports");
     const pl = await getObject<{ status: { pipelineId: string } }>("k3pipeline", ns, "chunker");
     expect(obj.status).toMatchObject({ sourceId: source.status.sourceId, pipelineId: pl.status.pipelineId, binding: { pipelineName: `${ns}/chunker` } });
@@ -238,7 +244,7 @@ describe("K3IngestJob", () => {
     expect((await eventsOf(ns, "five")).map((e) => e.reason).sort()).toEqual(["Completed", "Started"]);
     const table = await kubectlOk(["get", "k3job", "five", "-n", ns]);
     expect(table).toMatch(/five\s+rule\s+Succeeded\s+5\s+0/);
-    console.log(`[figures] K3IngestJob apply → Complete (5 objects): ${elapsed} ms; `);
+    console.log(`[figures] K3IngestJob apply → Complete (5 objects): ${elapsed} ms; K3 calls: ${JSON.stringify(callBreakdown(service))}`);
     // finished: no more polling
     const polls = calls("GetIngestStatus");
     await sleep(3000);

@@ -7,7 +7,7 @@ import type { K3Source } from "../../src/api/gen/index.js";
 import { createK3Client, isK3Error, sourcev1, type K3Client } from "../../src/grpc/index.js";
 import type { RunningOperator } from "../../src/operator.js";
 import { kubectlOk } from "../support/kube.js";
-import { conditionOf, eventually, getObject, installCrds, namespacePool, startTestOperator, startTestService, type TestService } from "../support/operator.js";
+import { callBreakdown, conditionOf, eventually, getObject, installCrds, namespacePool, startTestOperator, startTestService, type TestService } from "../support/operator.js";
 
 let service: TestService;
 let operator: RunningOperator;
@@ -106,6 +106,7 @@ describe("K3Source", () => {
   test("S3 with a validated access key → Ready, ids in status, discovery on create counted", async () => {
     const ns = pool.next();
     service.emulator.resetCounters();
+    const writesBefore = await apiserverWrites();
     const started = Date.now();
     await apply(secret(ns, "docs-creds", { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY }), s3Source(ns, "docs"));
     const obj = await eventually(async () => {
@@ -133,7 +134,8 @@ describe("K3Source", () => {
     // the printer columns a user reads first
     const table = await kubectlOk(["get", "k3src", "docs", "-n", ns]);
     expect(table).toMatch(/docs\s+S3\s+Active\s+True\s+True\s+\d+/);
-    console.log(`[figures] apply → Ready (S3, validated credential, discovery done): ${elapsed} ms`);
+    await sleep(1500);
+    console.log(`[figures] apply → Ready (S3, validated credential, discovery done): ${elapsed} ms; apiserver writes (k3sources + events): ${(await apiserverWrites()) - writesBefore}; K3 calls: ${JSON.stringify(callBreakdown(service))}`);
   });
 
   test("idle: resyncs read the source but make no write, no mutating call and no GetSyncStatus", async () => {

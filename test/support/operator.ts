@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { vi } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../../src/emulator/index.js";
+import { K3_RPC_NAMES } from "../../src/emulator/server.js";
 import { startOperator, type RunningOperator } from "../../src/operator.js";
 import { kubectlOk, namespaceName, testCluster } from "./kube.js";
 
@@ -66,6 +67,13 @@ export async function namespacePool(label: string, size: number): Promise<{ name
       return name;
     },
   };
+}
+
+/** The emulator's non-zero call counts by RPC, for the figures a test prints. */
+export function callBreakdown(service: TestService): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const rpc of K3_RPC_NAMES) if (service.emulator.calls.get(rpc) > 0) counts[rpc] = service.emulator.calls.get(rpc);
+  return counts;
 }
 
 /** Reads an object as JSON with kubectl. */
