@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cronProblem, fireTimesBetween } from "./cron.js";
+import { cronProblem, fireTimesBetween, nextFireAfter } from "./cron.js";
 
 const at = (iso: string): number => Date.parse(iso);
 
@@ -32,5 +32,14 @@ describe("fireTimesBetween", () => {
     { reason: "read in UTC", expr: "30 2 * * *", after: "2026-03-01T00:00:00Z", until: "2026-03-02T00:00:00Z", limit: 10, want: ["2026-03-01T02:30:00.000Z"] },
   ])("$reason", ({ expr, after, until, limit, want }) => {
     expect(fireTimesBetween(expr, at(after), at(until), limit).map((t) => new Date(t).toISOString())).toEqual(want);
+  });
+});
+
+describe("nextFireAfter", () => {
+  it.each([
+    { reason: "strictly after a fire time", expr: "0 * * * *", after: "2026-01-01T01:00:00Z", want: "2026-01-01T02:00:00.000Z" },
+    { reason: "from between two fire times", expr: "*/20 * * * *", after: "2026-01-01T00:05:00Z", want: "2026-01-01T00:20:00.000Z" },
+  ])("$reason", ({ expr, after, want }) => {
+    expect(new Date(nextFireAfter(expr, at(after))).toISOString()).toBe(want);
   });
 });

@@ -33,3 +33,8 @@ export function fireTimesBetween(expression: string, after: number, until: numbe
   }
   return times;
 }
+
+/** The first fire time of `expression` strictly after `after`. */
+export function nextFireAfter(expression: string, after: number): number {
+  return CronExpressionParser.parse(expression.trim(), { currentDate: new Date(after), tz: "UTC" }).next().getTime();
+}

@@ -34,6 +34,8 @@ export interface RuleRecord {
   rule: IngestRule;
   /** A SCHEDULE rule's cron times up to this instant have fired (or were skipped); see schedules.ts. */
   scheduledThrough: number;
+  /** The rule's next cron time after `scheduledThrough`, cached per schedule so most calls skip cron math. */
+  nextFire?: { schedule: string; at: number };
 }
 
 /** A discovery run; its state is derived from these instants and the clock. */

@@ -45,6 +45,13 @@ describe("operator start", () => {
     expect(expectOneLine(result.stderr)).toBe(line);
   });
 
+  it("refuses to start with no kubeconfig at all (not in a cluster, no ~/.kube/config): one line, exit 2", async () => {
+    const home = join(testCluster().scratchDir, "empty-home");
+    const result = await runOperatorProcess([], { env: { HOME: home, KUBERNETES_SERVICE_HOST: undefined } });
+    expect(result.exitCode).toBe(2);
+    expect(expectOneLine(result.stderr)).toBe(`k3-operator: no kubeconfig: not in a cluster and ${home}/.kube/config does not exist; set --kubeconfig (KUBECONFIG) to a kubeconfig file`);
+  });
+
   it("refuses a metrics port in use: one line, exit 2", async () => {
     const held = await holdPort();
     try {

@@ -47,8 +47,8 @@ describe("docs/troubleshooting.md", () => {
   it("go-missing: the control-plane build without Go on the PATH", async () => {
     const cache = await mkdtemp(join(tmpdir(), "k3-nogo-"));
     try {
-      // Only node's own folder and the system folders: no Go. An empty cache forces a build.
-      const env = { HOME: process.env.HOME, PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, K3_OPERATOR_CACHE: cache };
+      // Only node's own folder on the PATH (a system Go in /usr/bin must not count). An empty cache forces a build.
+      const env = { HOME: process.env.HOME, PATH: dirname(process.execPath), K3_OPERATOR_CACHE: cache };
       const result = await runCommand(process.execPath, ["--import", "tsx", "src/controlplane/cli.ts", "build"], { env, timeoutMs: 60_000 });
       expect(result.exitCode).toBe(1);
       check("go-missing", lastLine(result.stderr));
