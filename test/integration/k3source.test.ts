@@ -91,7 +91,7 @@ async function eventsOf(ns: string, name: string): Promise<{ type: string; reaso
 beforeAll(async () => {
   await installCrds();
   service = await startTestService("sources", { now: () => Date.now() + clockOffsetMs });
-  pool = await namespacePool("src", 16);
+  pool = await namespacePool("src", 24);
   operator = await startTestOperator(service, ["--resync-period", "1s", "--namespaces", pool.names.join(",")], logStream);
   k3 = createK3Client({ endpoint: service.emulator.address, insecure: true, token: () => service.emulator.mintToken({ tenant: service.tenant }) });
 });
