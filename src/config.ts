@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { checkLeaseTimings } from "./runtime/leader-election.js";
 
 /** Operator-wide configuration, from flags with environment-variable twins (flags win). */
 export interface OperatorConfig {
@@ -20,6 +21,12 @@ export interface OperatorConfig {
   leaderElection: boolean;
   /** Namespace of the leader-election Lease. */
   leaderElectionNamespace: string;
+  /** How long standby replicas wait after the leader's last renewal before taking the Lease. */
+  leaseDurationMs: number;
+  /** The leader stops its controllers when it could not renew for this long (shorter than the lease). */
+  renewDeadlineMs: number;
+  /** Interval between acquire or renew attempts. */
+  retryPeriodMs: number;
   /** pino level. */
   logLevel: string;
   /** Port of /metrics, /healthz and /readyz (0 = off). */
@@ -41,6 +48,9 @@ const flags = {
   "resync-period": { type: "string", env: "RESYNC_PERIOD" },
   "leader-elect": { type: "boolean", env: "LEADER_ELECT" },
   "leader-election-namespace": { type: "string", env: "POD_NAMESPACE" },
+  "lease-duration": { type: "string", env: "LEASE_DURATION" },
+  "renew-deadline": { type: "string", env: "RENEW_DEADLINE" },
+  "retry-period": { type: "string", env: "RETRY_PERIOD" },
   "log-level": { type: "string", env: "LOG_LEVEL" },
   "metrics-port": { type: "string", env: "METRICS_PORT" },
   "k3-qps": { type: "string", env: "K3_QPS" },
@@ -74,6 +84,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (fromFlag !== undefined) return String(fromFlag);
     return env[flags[name].env];
   };
+  const lease = {
+    leaseDurationMs: parseDuration(pick("lease-duration") ?? "15s"),
+    renewDeadlineMs: parseDuration(pick("renew-deadline") ?? "10s"),
+    retryPeriodMs: parseDuration(pick("retry-period") ?? "2s"),
+  };
+  try {
+    checkLeaseTimings(lease);
+  } catch (err) {
+    throw new Error(`--lease-duration, --renew-deadline, --retry-period: ${(err as Error).message}`);
+  }
   const namespaces = (pick("namespaces") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return {
     kubeconfig: pick("kubeconfig") ?? "",
@@ -85,6 +105,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     resyncPeriodMs: parseDuration(pick("resync-period") ?? "10m"),
     leaderElection: truthy(pick("leader-elect")),
     leaderElectionNamespace: pick("leader-election-namespace") ?? "default",
+    ...lease,
     logLevel: pick("log-level") ?? "info",
     metricsPort: positiveInt("metrics-port", pick("metrics-port") ?? "8080"),
     k3Qps: positiveInt("k3-qps", pick("k3-qps") ?? "20"),

@@ -84,6 +84,9 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
       namespace: config.leaderElectionNamespace,
       name: "k3-operator",
       identity: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
       logger,
       onStartedLeading: () => void startControllers(),
       // Like controller-runtime: a replica that lost the Lease exits and restarts clean. The

@@ -98,6 +98,9 @@ describe("the Helm chart", () => {
       resyncPeriodMs: 600_000,
       leaderElection: true,
       leaderElectionNamespace: "k3-system",
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
       logLevel: "info",
       metricsPort: 8080,
       k3Qps: 20,
@@ -126,6 +129,11 @@ describe("the Helm chart", () => {
     { reason: "a watched namespace list", set: { "watchNamespaces[0]": "team-a", "watchNamespaces[1]": "team-b" }, expected: { namespaces: ["team-a", "team-b"] } },
     { reason: "tuning", set: { workers: "8", resyncPeriod: "90s", logLevel: "debug", "k3.qps": "5", "metrics.port": "9090" }, expected: { workers: 8, resyncPeriodMs: 90_000, logLevel: "debug", k3Qps: 5, metricsPort: 9090 } },
     { reason: "leader election off", set: { "leaderElection.enabled": "false" }, expected: { leaderElection: false } },
+    {
+      reason: "lease timings",
+      set: { "leaderElection.leaseDuration": "30s", "leaderElection.renewDeadline": "20s", "leaderElection.retryPeriod": "4s" },
+      expected: { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
+    },
   ])("renders flags the operator accepts for $reason", async ({ set, expected }) => {
     const docs = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set }));
     const container = operatorContainer(docs);

@@ -251,10 +251,10 @@ function withoutMetaStatus(obj: Obj): Record<string, unknown> {
 /** A `KubeClient` that forwards to `kube` except for the calls in `overrides` (for fault injection and write counting in tests). */
 export function delegatingKube(kube: KubeClient, overrides: Partial<KubeClient>): KubeClient {
   return {
-    get: (rt, ref) => kube.get(rt, ref),
+    get: (rt, ref, options) => kube.get(rt, ref, options),
     list: (rt, options) => kube.list(rt, options),
     watch: (rt, options, onEvent) => kube.watch(rt, options, onEvent),
-    create: (rt, obj) => kube.create(rt, obj),
+    create: (rt, obj, options) => kube.create(rt, obj, options),
     patch: (rt, ref, patch, options) => kube.patch(rt, ref, patch, options),
     delete: (rt, ref) => kube.delete(rt, ref),
     ...overrides,
