@@ -153,7 +153,10 @@ describe("K3Pipeline", () => {
     const namespace = pool.next();
     await apply(manifest(namespace, "orphan", { deletionPolicy: "Orphan" }));
     const id = (await ready(namespace, "orphan")).status!.pipelineId!;
+    const deletes = calls("DeletePipeline");
     await kubectlOk(["delete", "k3pipeline", "orphan", "-n", namespace, "--timeout=30s"]);
+    await sleep(2_000); // a real window: a late delete would land here
+    expect(calls("DeletePipeline")).toBe(deletes);
     expect(await remote(id)).toBeDefined();
   });
 
@@ -168,6 +171,7 @@ describe("K3Pipeline", () => {
     await apply(manifest(namespace, "adopt", { externalId: pipeline!.id }));
     const obj = await ready(namespace, "adopt");
     expect(obj.status?.pipelineId).toBe(pipeline!.id);
+    await sleep(2_000); // two resyncs: still no create
     expect(calls("CreatePipeline")).toBe(creates);
     // Adopted under Full management: our owner labels are added to it.
     await eventually(async () => expect((await remote(pipeline!.id))?.labels["k3.dodil.io/uid"]).toBe(obj.metadata.uid));
@@ -187,6 +191,7 @@ describe("K3Pipeline", () => {
     expect(obj.metadata.finalizers ?? []).not.toContain("k3.dodil.io/finalizer");
     await sleep(2_000);
     await kubectlOk(["delete", "k3pipeline", "observed", "-n", namespace, "--timeout=30s"]);
+    await sleep(2_000); // a real window after the delete: a late remote delete would land here
     expect(mutatingCalls()).toBe(mutating);
     expect((await remote(pipeline!.id))?.parameters).toEqual({ chunkSize: 100 });
   });
