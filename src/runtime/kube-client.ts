@@ -72,6 +72,8 @@ export interface KubeClient {
   watch(rt: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<void>;
   create<T extends KubeObject>(rt: ResourceType, obj: T, options?: CallOptions): Promise<T>;
   patch<T extends KubeObject>(rt: ResourceType, ref: ObjectRef, patch: Patch, options?: PatchOptions): Promise<T>;
+  /** Replaces an object (PUT); its metadata.resourceVersion makes the write conditional, so a stale one gets 409. */
+  update<T extends KubeObject>(rt: ResourceType, obj: T, options?: CallOptions): Promise<T>;
   delete(rt: ResourceType, ref: ObjectRef): Promise<void>;
 }
 
@@ -164,6 +166,13 @@ class HttpKubeClient implements KubeClient {
       signal: options.signal,
       context: `patch ${path}`,
     });
+    return (await this.json(resp)) as T;
+  }
+
+  async update<T extends KubeObject>(rt: ResourceType, obj: T, options: CallOptions = {}): Promise<T> {
+    const path = objectPath(rt, { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? "" });
+    const body = { apiVersion: apiVersionOf(rt), kind: rt.kind, ...obj };
+    const resp = await this.send({ method: HttpMethod.PUT, path, body, contentType: "application/json", signal: options.signal, context: `update ${path}` });
     return (await this.json(resp)) as T;
   }
 

@@ -105,7 +105,7 @@ describe("LeaderElector", () => {
         : call();
     const stuck = delegatingKube(kube, {
       get: (rt, ref, options) => hanging(options?.signal, () => kube.get(rt, ref)),
-      patch: (rt, ref, patch, options) => hanging(options?.signal, () => kube.patch(rt, ref, patch, options)),
+      update: (rt, obj, options) => hanging(options?.signal, () => kube.update(rt, obj)),
     });
     const a = candidate(stuck, "a");
     const b = candidate(kube, "b");

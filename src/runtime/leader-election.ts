@@ -176,8 +176,9 @@ export class LeaderElector {
     const durationMs = (spec.leaseDurationSeconds ?? this.timings.leaseDurationMs / 1000) * 1000;
     const expired = this.lastSeen.at + durationMs < performance.now();
     if (spec.holderIdentity && spec.holderIdentity !== identity && !expired) return false;
-    const body = { metadata: { resourceVersion: lease.metadata?.resourceVersion }, spec: this.spec(now, spec) };
-    return this.write(() => kube.patch<Lease>(CoreTypes.Lease, { namespace, name }, { type: "merge", body }, { signal }));
+    // A conditional PUT, as client-go does: the Lease's resourceVersion decides who wins, and the
+    // RBAC rule needs only get/update on this Lease by name.
+    return this.write(() => kube.update<Lease>(CoreTypes.Lease, { metadata: lease.metadata, spec: this.spec(now, spec) }, { signal }));
   }
 
   private spec(now: Date, current: LeaseSpec | undefined): LeaseSpec {
@@ -211,13 +212,13 @@ export class LeaderElector {
 
   private async release(): Promise<void> {
     const { kube, namespace, name } = this.options;
-    const body = {
-      metadata: { resourceVersion: this.lease?.metadata?.resourceVersion },
-      spec: { holderIdentity: "", leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
+    const released: Lease = {
+      metadata: this.lease?.metadata ?? { namespace, name },
+      spec: { ...this.lease?.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
     };
     try {
       // Bounded like a renewal: a hanging apiserver must not hold up shutdown.
-      await kube.patch<Lease>(CoreTypes.Lease, { namespace, name }, { type: "merge", body }, { signal: AbortSignal.timeout(this.timings.renewDeadlineMs) });
+      await kube.update<Lease>(CoreTypes.Lease, released, { signal: AbortSignal.timeout(this.timings.renewDeadlineMs) });
     } catch (err) {
       this.logger.warn(errorFields(err), "cannot release lease; it will expire");
     }
