@@ -11,6 +11,10 @@ export interface OperatorConfig {
   k3Insecure: boolean;
   /** File holding the operator-wide bearer token; re-read on every call so rotation needs no restart. */
   k3TokenFile: string;
+  /** PEM file of root certificates for TLS to the K3 service; empty = the system roots. */
+  k3CaFile: string;
+  /** Connection Secrets may name plaintext endpoints (key `insecure: "true"`); TLS is required otherwise. */
+  allowInsecureConnections: boolean;
   /** Namespaces to watch; empty = all. */
   namespaces: string[];
   /** Reconcile workers per controller. */
@@ -43,6 +47,8 @@ const flags = {
   "k3-endpoint": { type: "string", env: "K3_ENDPOINT" },
   "k3-insecure": { type: "boolean", env: "K3_INSECURE" },
   "k3-token-file": { type: "string", env: "K3_TOKEN_FILE" },
+  "k3-ca-file": { type: "string", env: "K3_CA_FILE" },
+  "allow-insecure-connections": { type: "boolean", env: "ALLOW_INSECURE_CONNECTIONS" },
   namespaces: { type: "string", env: "WATCH_NAMESPACES" },
   workers: { type: "string", env: "WORKERS" },
   "resync-period": { type: "string", env: "RESYNC_PERIOD" },
@@ -100,6 +106,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     k3Endpoint: pick("k3-endpoint") ?? DEFAULT_K3_ENDPOINT,
     k3Insecure: truthy(pick("k3-insecure")),
     k3TokenFile: pick("k3-token-file") ?? "",
+    k3CaFile: pick("k3-ca-file") ?? "",
+    allowInsecureConnections: truthy(pick("allow-insecure-connections")),
     namespaces,
     workers: positiveInt("workers", pick("workers") ?? "4"),
     resyncPeriodMs: parseDuration(pick("resync-period") ?? "10m"),
