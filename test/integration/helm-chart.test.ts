@@ -170,13 +170,14 @@ describe("the Helm chart", () => {
     expect(only(docs, "PodDisruptionBudget")).toMatchObject({ spec: { maxUnavailable: 1, selector: { matchLabels: selector } } });
     expect(only(docs, "Service")).toMatchObject({ spec: { selector, ports: [{ name: "metrics", port: 8080, targetPort: "metrics" }] } });
     expect(only(docs, "ServiceMonitor")).toMatchObject({ spec: { selector: { matchLabels: selector }, endpoints: [{ port: "metrics", path: "/metrics" }] } });
-    const policy = only(docs, "NetworkPolicy") as Manifest & { spec: { podSelector: unknown; policyTypes: string[]; ingress: unknown[]; egress: { ports: { port: number }[] }[] } };
+    type Policy = Manifest & { spec: { podSelector: unknown; policyTypes: string[]; ingress: unknown[]; egress: { ports: { port: number }[] }[] } };
+    const policy = only<Policy>(docs, "NetworkPolicy");
     expect(policy.spec.podSelector).toEqual({ matchLabels: selector });
     expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(policy.spec.ingress).toEqual([{ ports: [{ port: "metrics", protocol: "TCP" }], from: [{ podSelector: {} }] }]);
     expect(policy.spec.egress.map((rule) => rule.ports.map((p) => p.port))).toEqual([[53, 53], [443, 6443], [443]]);
     const narrowed = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set: { "networkPolicy.apiServer.cidrs[0]": "10.0.0.1/32" } }));
-    expect((only(narrowed, "NetworkPolicy") as typeof policy).spec.egress[1]).toMatchObject({ to: [{ ipBlock: { cidr: "10.0.0.1/32" } }] });
+    expect(only<Policy>(narrowed, "NetworkPolicy").spec.egress[1]).toMatchObject({ to: [{ ipBlock: { cidr: "10.0.0.1/32" } }] });
     expect(docs.filter((doc) => doc.kind === "ServiceMonitor")).toHaveLength(1);
     const plain = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system" }));
     expect(plain.filter((doc) => doc.kind === "ServiceMonitor")).toHaveLength(0);
