@@ -146,7 +146,7 @@ describe("the Helm chart", () => {
     expect(only<Deployment>(docs, "Deployment").spec.strategy).toBeUndefined();
   });
 
-  it.each([
+  it.each<{ reason: string; set?: Record<string, string>; setString?: Record<string, string>; message: RegExp }>([
     { reason: 'a string "false" for a boolean', setString: { "leaderElection.enabled": "false" }, message: /leaderElection\/enabled.*want boolean/ },
     { reason: "a string for k3.insecure", setString: { "k3.insecure": "true" }, message: /k3\/insecure.*want boolean/ },
     { reason: "workers: 0", set: { workers: "0" }, message: /workers.*minimum/ },
