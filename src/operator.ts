@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import type { Logger as PinoLogger } from "pino";
@@ -37,7 +38,13 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger):
   // objects using a Secret when it changes.
   const secrets = new Informer<KubeObject>({ kube, resource: CoreTypes.Secret, namespaces: config.namespaces, logger });
   const connections = new Connections({
-    defaults: { endpoint: config.k3Endpoint, insecure: config.k3Insecure, tokenFile: config.k3TokenFile || undefined },
+    defaults: {
+      endpoint: config.k3Endpoint,
+      insecure: config.k3Insecure,
+      tokenFile: config.k3TokenFile || undefined,
+      ca: config.k3CaFile ? readFileSync(config.k3CaFile) : undefined,
+    },
+    allowInsecure: config.allowInsecureConnections,
     secrets: newCachedSecretReader(secrets),
     limiter: config.k3Qps > 0 ? new TokenBucket({ qps: config.k3Qps, burst: config.k3Qps * 2 }) : undefined,
     onCall: (call) => {

@@ -130,6 +130,11 @@ describe("the Helm chart", () => {
     { reason: "tuning", set: { workers: "8", resyncPeriod: "90s", logLevel: "debug", "k3.qps": "5", "metrics.port": "9090" }, expected: { workers: 8, resyncPeriodMs: 90_000, logLevel: "debug", k3Qps: 5, metricsPort: 9090 } },
     { reason: "leader election off", set: { "leaderElection.enabled": "false" }, expected: { leaderElection: false } },
     {
+      reason: "plaintext connection Secrets allowed and a custom CA",
+      set: { "k3.allowInsecureConnections": "true", "k3.caSecret": "k3-ca" },
+      expected: { allowInsecureConnections: true, k3CaFile: "/var/run/k3-operator-ca/ca.crt" },
+    },
+    {
       reason: "lease timings",
       set: { "leaderElection.leaseDuration": "30s", "leaderElection.renewDeadline": "20s", "leaderElection.retryPeriod": "4s" },
       expected: { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
