@@ -17,6 +17,12 @@ describe("loadConfig", () => {
     expect(loadConfig(argv, env).k3Endpoint).toBe(want);
   });
 
+  it("reads lease timings from flags and env, with client-go's defaults", () => {
+    expect(loadConfig([], {})).toMatchObject({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
+    const config = loadConfig(["--lease-duration", "3s"], { RENEW_DEADLINE: "2s", RETRY_PERIOD: "300ms", LEASE_DURATION: "60s" });
+    expect(config).toMatchObject({ leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 });
+  });
+
   it("splits namespaces and reads booleans from env", () => {
     const config = loadConfig([], { WATCH_NAMESPACES: "a, b,,c", K3_INSECURE: "true" });
     expect(config.namespaces).toEqual(["a", "b", "c"]);
@@ -27,6 +33,8 @@ describe("loadConfig", () => {
     { reason: "negative workers", argv: ["--workers", "-1"], message: /--workers/ },
     { reason: "bad duration", argv: ["--resync-period", "soon"], message: /invalid duration/ },
     { reason: "unknown flag", argv: ["--nope"], message: /nope/ },
+    { reason: "renew deadline not shorter than the lease", argv: ["--lease-duration", "10s", "--renew-deadline", "10s"], message: /longer than the renew deadline/ },
+    { reason: "retry period too close to the renew deadline", argv: ["--renew-deadline", "2s", "--retry-period", "2s"], message: /1.2 × the retry period/ },
   ])("rejects $reason", ({ argv, message }) => {
     expect(() => loadConfig(argv, {})).toThrow(message);
   });

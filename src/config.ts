@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { checkLeaseTimings } from "./runtime/leader-election.js";
 
 /** Operator-wide configuration, from flags with environment-variable twins (flags win). */
 export interface OperatorConfig {
@@ -10,6 +11,10 @@ export interface OperatorConfig {
   k3Insecure: boolean;
   /** File holding the operator-wide bearer token; re-read on every call so rotation needs no restart. */
   k3TokenFile: string;
+  /** PEM file of root certificates for TLS to the K3 service; empty = the system roots. */
+  k3CaFile: string;
+  /** Connection Secrets may name plaintext endpoints (key `insecure: "true"`); TLS is required otherwise. */
+  allowInsecureConnections: boolean;
   /** Namespaces to watch; empty = all. */
   namespaces: string[];
   /** Reconcile workers per controller. */
@@ -20,6 +25,12 @@ export interface OperatorConfig {
   leaderElection: boolean;
   /** Namespace of the leader-election Lease. */
   leaderElectionNamespace: string;
+  /** How long standby replicas wait after the leader's last renewal before taking the Lease. */
+  leaseDurationMs: number;
+  /** The leader stops its controllers when it could not renew for this long (shorter than the lease). */
+  renewDeadlineMs: number;
+  /** Interval between acquire or renew attempts. */
+  retryPeriodMs: number;
   /** pino level. */
   logLevel: string;
   /** Port of /metrics, /healthz and /readyz (0 = off). */
@@ -37,11 +48,16 @@ export const flags = {
   "k3-endpoint": { type: "string", env: "K3_ENDPOINT" },
   "k3-insecure": { type: "boolean", env: "K3_INSECURE" },
   "k3-token-file": { type: "string", env: "K3_TOKEN_FILE" },
+  "k3-ca-file": { type: "string", env: "K3_CA_FILE" },
+  "allow-insecure-connections": { type: "boolean", env: "ALLOW_INSECURE_CONNECTIONS" },
   namespaces: { type: "string", env: "WATCH_NAMESPACES" },
   workers: { type: "string", env: "WORKERS" },
   "resync-period": { type: "string", env: "RESYNC_PERIOD" },
   "leader-elect": { type: "boolean", env: "LEADER_ELECT" },
   "leader-election-namespace": { type: "string", env: "POD_NAMESPACE" },
+  "lease-duration": { type: "string", env: "LEASE_DURATION" },
+  "renew-deadline": { type: "string", env: "RENEW_DEADLINE" },
+  "retry-period": { type: "string", env: "RETRY_PERIOD" },
   "log-level": { type: "string", env: "LOG_LEVEL" },
   "metrics-port": { type: "string", env: "METRICS_PORT" },
   "k3-qps": { type: "string", env: "K3_QPS" },
@@ -117,17 +133,30 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (fromFlag !== undefined) return String(fromFlag);
     return env[flags[name].env];
   };
+  const lease = {
+    leaseDurationMs: parseDuration(pick("lease-duration") ?? "15s"),
+    renewDeadlineMs: parseDuration(pick("renew-deadline") ?? "10s"),
+    retryPeriodMs: parseDuration(pick("retry-period") ?? "2s"),
+  };
+  try {
+    checkLeaseTimings(lease);
+  } catch (err) {
+    throw new Error(`--lease-duration, --renew-deadline, --retry-period: ${(err as Error).message}`);
+  }
   const namespaces = (pick("namespaces") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return {
     kubeconfig: pick("kubeconfig") ?? "",
     k3Endpoint: pick("k3-endpoint") ?? DEFAULT_K3_ENDPOINT,
     k3Insecure: truthy(pick("k3-insecure")),
     k3TokenFile: pick("k3-token-file") ?? "",
+    k3CaFile: pick("k3-ca-file") ?? "",
+    allowInsecureConnections: truthy(pick("allow-insecure-connections")),
     namespaces,
     workers: positiveInt("workers", pick("workers") ?? "4"),
     resyncPeriodMs: duration("resync-period", pick("resync-period") ?? "10m"),
     leaderElection: truthy(pick("leader-elect")),
     leaderElectionNamespace: pick("leader-election-namespace") ?? "default",
+    ...lease,
     logLevel: logLevel(pick("log-level") ?? "info"),
     metricsPort: port("metrics-port", pick("metrics-port") ?? "8080"),
     k3Qps: positiveInt("k3-qps", pick("k3-qps") ?? "20"),

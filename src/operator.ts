@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import type { Logger as PinoLogger } from "pino";
@@ -46,7 +47,13 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   const manager = new Manager({ kube, namespaces: config.namespaces, logger });
   const secrets = manager.informerFor<KubeObject>(CoreTypes.Secret);
   const connections = new Connections({
-    defaults: { endpoint: config.k3Endpoint, insecure: config.k3Insecure, tokenFile: config.k3TokenFile || undefined },
+    defaults: {
+      endpoint: config.k3Endpoint,
+      insecure: config.k3Insecure,
+      tokenFile: config.k3TokenFile || undefined,
+      ca: config.k3CaFile ? readFileSync(config.k3CaFile) : undefined,
+    },
+    allowInsecure: config.allowInsecureConnections,
     secrets: newCachedSecretReader(secrets),
     limiter: config.k3Qps > 0 ? new TokenBucket({ qps: config.k3Qps, burst: config.k3Qps * 2 }) : undefined,
     onCall: (call) => {
@@ -92,6 +99,9 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
       namespace: config.leaderElectionNamespace,
       name: "k3-operator",
       identity: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
       logger,
       onStartedLeading: () => void startControllers(),
       // Like controller-runtime: a replica that lost the Lease stops acting at once, and its

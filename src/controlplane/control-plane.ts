@@ -136,10 +136,10 @@ async function startOnce(options: StartOnceOptions): Promise<ControlPlane> {
     await writeFile(kubeconfigPath, await adminKubeconfig(pkiDir, server), { mode: 0o600 });
     await waitReady({ pkiDir, server, deadline: started + (options.readyTimeoutMs ?? 90_000), exited });
   } catch (error) {
-    forgetExitCleanup();
     const logs = await Promise.all(children.map(async ({ name, logFile }) => `--- ${name} (last lines of ${logFile}):\n${await tail(logFile)}`));
     // Everything but the certificates goes, so that a retry starts clean.
     await stopControlPlane({ ...state, dir: join(dir, "etcd-data") });
+    forgetExitCleanup();
     await Promise.all(children.map(({ logFile }) => rm(logFile, { force: true })));
     const message = `${error instanceof Error ? error.message : String(error)}\n${logs.join("\n")}`;
     if (/address already in use/.test(message)) throw new PortTakenError(`a chosen port was taken (${etcdPort}, ${peerPort}, ${apiPort})`);
@@ -152,8 +152,10 @@ async function startOnce(options: StartOnceOptions): Promise<ControlPlane> {
     cluster: { server, pkiDir, certgen: binaries.certgen },
     startupMs,
     stop: async () => {
-      forgetExitCleanup();
+      // The exit hook stays until every child is gone: a parent that exits mid-stop (a second
+      // Ctrl-C) still kills what is left instead of leaving etcd running.
       await stopControlPlane(state);
+      forgetExitCleanup();
     },
   };
 }
@@ -236,9 +238,9 @@ async function tail(file: string, lines = 15): Promise<string> {
  * and removes its folder, kubeconfig and state file. Safe to call twice.
  */
 export async function stopControlPlane(state: Pick<ControlPlaneState, "dir" | "kubeconfigPath" | "stateFile" | "processes">): Promise<void> {
-  for (const { pid, executable } of state.processes) {
-    if (runsExecutable(pid, executable)) await stopProcess(pid);
-  }
+  // All at once, and only then done: one after the other, an interrupted stop never signalled
+  // the later children (etcd, whose data is thrown away anyway, needs no ordered shutdown).
+  await Promise.all(state.processes.filter(({ pid, executable }) => runsExecutable(pid, executable)).map(({ pid }) => stopProcess(pid)));
   await Promise.all([state.dir, state.kubeconfigPath, state.stateFile].map((path) => rm(path, { recursive: true, force: true })));
 }
 

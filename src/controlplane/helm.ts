@@ -15,6 +15,8 @@ export interface HelmTemplateOptions {
   includeCrds?: boolean;
   /** `--set key=value` overrides, in order. */
   set?: Record<string, string>;
+  /** `--set-string key=value` overrides (the value stays a string, e.g. "false"). */
+  setString?: Record<string, string>;
 }
 
 /** Renders the chart's manifests as one multi-document YAML string; rejects with helm's stderr on failure. */
@@ -22,6 +24,7 @@ export async function helmTemplate(options: HelmTemplateOptions): Promise<string
   const args = ["template", options.release, options.chartDir, "--namespace", options.namespace];
   if (options.includeCrds) args.push("--include-crds");
   for (const [key, value] of Object.entries(options.set ?? {})) args.push("--set", `${key}=${value}`);
+  for (const [key, value] of Object.entries(options.setString ?? {})) args.push("--set-string", `${key}=${value}`);
   return runHelm(args);
 }
 

@@ -49,8 +49,14 @@ export interface JsonPatchOp {
 /** A patch body with its type; merge patches are what status and finalizer writes use. */
 export type Patch = { type: "merge"; body: unknown } | { type: "json"; ops: JsonPatchOp[] };
 
+/** Options of a single get or create call. */
+export interface CallOptions {
+  /** aborting cancels the call (a leader bounds its Lease writes by the renew deadline this way) */
+  signal?: AbortSignal;
+}
+
 /** Options of a patch call. */
-export interface PatchOptions {
+export interface PatchOptions extends CallOptions {
   /** e.g. `status` to write through the status subresource */
   subresource?: string;
 }
@@ -60,12 +66,14 @@ export interface PatchOptions {
  * answers (see kube-errors.ts for conflict / not-found / gone).
  */
 export interface KubeClient {
-  get<T extends KubeObject>(rt: ResourceType, ref: ObjectRef): Promise<T>;
+  get<T extends KubeObject>(rt: ResourceType, ref: ObjectRef, options?: CallOptions): Promise<T>;
   list<T extends KubeObject>(rt: ResourceType, options?: ListOptions): Promise<KubeList<T>>;
   /** Streams events until the server ends the watch (resolves), the signal aborts (resolves) or an error (rejects). */
   watch(rt: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<void>;
-  create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T>;
+  create<T extends KubeObject>(rt: ResourceType, obj: T, options?: CallOptions): Promise<T>;
   patch<T extends KubeObject>(rt: ResourceType, ref: ObjectRef, patch: Patch, options?: PatchOptions): Promise<T>;
+  /** Replaces an object (PUT); its metadata.resourceVersion makes the write conditional, so a stale one gets 409. */
+  update<T extends KubeObject>(rt: ResourceType, obj: T, options?: CallOptions): Promise<T>;
   delete(rt: ResourceType, ref: ObjectRef): Promise<void>;
 }
 
@@ -115,9 +123,9 @@ class HttpKubeClient implements KubeClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async get<T extends KubeObject>(rt: ResourceType, ref: ObjectRef): Promise<T> {
+  async get<T extends KubeObject>(rt: ResourceType, ref: ObjectRef, options: CallOptions = {}): Promise<T> {
     const path = objectPath(rt, ref);
-    return (await this.json(await this.send({ method: HttpMethod.GET, path, context: `get ${path}` }))) as T;
+    return (await this.json(await this.send({ method: HttpMethod.GET, path, signal: options.signal, context: `get ${path}` }))) as T;
   }
 
   async list<T extends KubeObject>(rt: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
@@ -141,10 +149,10 @@ class HttpKubeClient implements KubeClient {
     }
   }
 
-  async create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
+  async create<T extends KubeObject>(rt: ResourceType, obj: T, options: CallOptions = {}): Promise<T> {
     const path = collectionPath(rt, obj.metadata?.namespace);
     const body = { apiVersion: apiVersionOf(rt), kind: rt.kind, ...obj };
-    const resp = await this.send({ method: HttpMethod.POST, path, body, contentType: "application/json", context: `create ${path}` });
+    const resp = await this.send({ method: HttpMethod.POST, path, body, contentType: "application/json", signal: options.signal, context: `create ${path}` });
     return (await this.json(resp)) as T;
   }
 
@@ -155,8 +163,16 @@ class HttpKubeClient implements KubeClient {
       path,
       body: patch.type === "merge" ? patch.body : patch.ops,
       contentType: patch.type === "merge" ? mergePatch : jsonPatch,
+      signal: options.signal,
       context: `patch ${path}`,
     });
+    return (await this.json(resp)) as T;
+  }
+
+  async update<T extends KubeObject>(rt: ResourceType, obj: T, options: CallOptions = {}): Promise<T> {
+    const path = objectPath(rt, { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? "" });
+    const body = { apiVersion: apiVersionOf(rt), kind: rt.kind, ...obj };
+    const resp = await this.send({ method: HttpMethod.PUT, path, body, contentType: "application/json", signal: options.signal, context: `update ${path}` });
     return (await this.json(resp)) as T;
   }
 

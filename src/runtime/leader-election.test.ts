@@ -94,6 +94,44 @@ describe("LeaderElector", () => {
     await b.elector.stop();
   });
 
+  it("a leader whose renew hangs steps down at the renew deadline, counted from the last renewal's start, before the other can acquire", async () => {
+    const kube = new FakeKube();
+    let hang = false;
+    const aborted: boolean[] = [];
+    // A hanging apiserver: the call neither answers nor fails until the caller aborts it.
+    const hanging = <T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> =>
+      hang
+        ? new Promise<T>((_, reject) => signal?.addEventListener("abort", () => (aborted.push(true), reject(new Error("aborted"))), { once: true }))
+        : call();
+    const stuck = delegatingKube(kube, {
+      get: (rt, ref, options) => hanging(options?.signal, () => kube.get(rt, ref)),
+      update: (rt, obj, options) => hanging(options?.signal, () => kube.update(rt, obj)),
+    });
+    const a = candidate(stuck, "a");
+    const b = candidate(kube, "b");
+    let stoppedAt = -1;
+    let bStartedAt = -1;
+    a.elector.start();
+    await vi.advanceTimersByTimeAsync(1);
+    b.elector.start();
+    await vi.advanceTimersByTimeAsync(6001); // a renews at 2 s, 4 s and 6 s
+    const lastRenewal = Date.now() - 1;
+    hang = true;
+    for (let t = 0; t < 30_000 && bStartedAt < 0; t += 50) {
+      await vi.advanceTimersByTimeAsync(50);
+      if (stoppedAt < 0 && !a.state.leading) stoppedAt = Date.now();
+      if (b.state.leading) bStartedAt = Date.now();
+    }
+    expect(stoppedAt - lastRenewal).toBeLessThanOrEqual(10_000 + 50);
+    expect(stoppedAt - lastRenewal).toBeGreaterThan(8_000);
+    expect(bStartedAt).toBeGreaterThan(stoppedAt);
+    expect(aborted.length).toBeGreaterThan(0);
+    expect(a.state.stopped).toBe(1);
+    hang = false;
+    await a.elector.stop();
+    await b.elector.stop();
+  });
+
   it("never lets two candidates hold it: a stale write loses on resourceVersion", async () => {
     const kube = new FakeKube();
     const candidates = ["a", "b", "c"].map((id) => candidate(kube, id));

@@ -4,6 +4,8 @@ import { keyOf, type KubeObject } from "./kube-types.js";
 export interface SecretData {
   data: Record<string, string>;
   resourceVersion: string;
+  /** the Secret's `type`, e.g. `Opaque`; absent when the reader does not know it */
+  type?: string;
 }
 
 /**
@@ -15,6 +17,7 @@ export interface SecretReader {
 }
 
 interface SecretObject extends KubeObject {
+  type?: string;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
 }
@@ -37,5 +40,5 @@ export function newCachedSecretReader(cache: { get(key: string): KubeObject | un
 export function decodeSecret(secret: SecretObject): SecretData {
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, "base64").toString("utf8");
-  return { data, resourceVersion: secret.metadata?.resourceVersion ?? "" };
+  return { data, resourceVersion: secret.metadata?.resourceVersion ?? "", type: secret.type ?? "Opaque" };
 }

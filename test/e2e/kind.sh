@@ -48,7 +48,8 @@ kubectl -n "$NS" create secret generic k3-operator-token --from-literal=token="$
 
 helm upgrade --install k3-operator deploy/helm/k3-operator -n "$NS" \
   --set image.repository="${IMAGE%:*}" --set image.tag="${IMAGE##*:}" \
-  --set k3.endpoint=k3-emulator.$NS.svc:50051 --set k3.insecure=true --wait
+  --set k3.endpoint=k3-emulator.$NS.svc:50051 --set k3.insecure=true \
+  --set "networkPolicy.k3.ports={50051}" --wait
 
 kubectl create namespace e2e --dry-run=client -o yaml | kubectl apply -f -
 kubectl -n e2e apply -f examples/k3pipeline.yaml

@@ -3,9 +3,11 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect } from "vitest";
+import { join } from "node:path";
 import { helmPath } from "../../src/controlplane/binaries.js";
 import { runCommand } from "../../src/controlplane/exec.js";
 import { serviceAccountUser } from "../../src/controlplane/kubeconfig.js";
+import { isAlive, signal } from "../../src/controlplane/processes.js";
 import { versions } from "../../src/controlplane/versions.js";
 import { kubectl, kubectlOk, kubeTest as test, serviceAccountKubeconfig, testCluster, userKubeconfig } from "../support/kube.js";
 
@@ -20,6 +22,20 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
 }
 
 describe("local control plane", () => {
+  test("a parent that exits in the middle of a stop leaves no child running", { timeout: 120_000 }, async () => {
+    const script = join(import.meta.dirname, "..", "support", "interrupted-stop.ts");
+    const run = await runCommand(process.execPath, ["--import", import.meta.resolve("tsx"), script], { timeoutMs: 110_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const children = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as { name: string; pid: number }[];
+    expect(children.map((c) => c.name).sort()).toEqual(["etcd", "kube-apiserver"]);
+    try {
+      await sleep(2000);
+      expect(children.filter((c) => isAlive(c.pid)).map((c) => c.name)).toEqual([]);
+    } finally {
+      for (const c of children) if (isAlive(c.pid)) signal(c.pid, "SIGKILL"); // only if the assertion failed: they are ours
+    }
+  });
+
   test("the apiserver answers /readyz", async () => {
     expect((await kubectlOk(["get", "--raw", "/readyz"])).trim()).toBe("ok");
   });

@@ -98,6 +98,9 @@ describe("the Helm chart", () => {
       resyncPeriodMs: 600_000,
       leaderElection: true,
       leaderElectionNamespace: "k3-system",
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
       logLevel: "info",
       metricsPort: 8080,
       k3Qps: 20,
@@ -126,6 +129,16 @@ describe("the Helm chart", () => {
     { reason: "a watched namespace list", set: { "watchNamespaces[0]": "team-a", "watchNamespaces[1]": "team-b" }, expected: { namespaces: ["team-a", "team-b"] } },
     { reason: "tuning", set: { workers: "8", resyncPeriod: "90s", logLevel: "debug", "k3.qps": "5", "metrics.port": "9090" }, expected: { workers: 8, resyncPeriodMs: 90_000, logLevel: "debug", k3Qps: 5, metricsPort: 9090 } },
     { reason: "leader election off", set: { "leaderElection.enabled": "false" }, expected: { leaderElection: false } },
+    {
+      reason: "plaintext connection Secrets allowed and a custom CA",
+      set: { "k3.allowInsecureConnections": "true", "k3.caSecret": "k3-ca" },
+      expected: { allowInsecureConnections: true, k3CaFile: "/var/run/k3-operator-ca/ca.crt" },
+    },
+    {
+      reason: "lease timings",
+      set: { "leaderElection.leaseDuration": "30s", "leaderElection.renewDeadline": "20s", "leaderElection.retryPeriod": "4s" },
+      expected: { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 4_000 },
+    },
   ])("renders flags the operator accepts for $reason", async ({ set, expected }) => {
     const docs = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set }));
     const container = operatorContainer(docs);
@@ -134,8 +147,45 @@ describe("the Helm chart", () => {
 
   it("leaves the leader-election Role out when leader election is off", async () => {
     const docs = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set: { "leaderElection.enabled": "false" } }));
-    expect(docs.map((doc) => doc.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "ServiceAccount"]);
+    expect(docs.map((doc) => doc.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
     expect(only<Deployment>(docs, "Deployment").spec.strategy).toBeUndefined();
+  });
+
+  it.each<{ reason: string; set?: Record<string, string>; setString?: Record<string, string>; message: RegExp }>([
+    { reason: 'a string "false" for a boolean', setString: { "leaderElection.enabled": "false" }, message: /leaderElection\/enabled.*want boolean/ },
+    { reason: "a string for k3.insecure", setString: { "k3.insecure": "true" }, message: /k3\/insecure.*want boolean/ },
+    { reason: "workers: 0", set: { workers: "0" }, message: /workers.*minimum/ },
+    { reason: "a duration without a unit", set: { resyncPeriod: "600" }, message: /resyncPeriod/ },
+    { reason: "a misspelt key", set: { worker: "3" }, message: /additional properties 'worker' not allowed/ },
+  ])("values.schema.json refuses $reason", async ({ set, setString, message }) => {
+    await expect(helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set, setString })).rejects.toThrow(message);
+  });
+
+  it("mounts the token 0400, readable through fsGroup only", async () => {
+    const deployment = only<Deployment>(manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system" })), "Deployment");
+    const pod = deployment.spec.template.spec as unknown as { securityContext: { fsGroup: number; runAsUser: number }; volumes: { name: string; secret: { defaultMode: number; items: { mode: number }[] } }[] };
+    const token = pod.volumes.find((v) => v.name === "token")!.secret;
+    expect([token.defaultMode, ...token.items.map((i) => i.mode)]).toEqual([0o400, 0o400]);
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsUser);
+  });
+
+  it("renders a PodDisruptionBudget, a metrics Service, an optional ServiceMonitor and a NetworkPolicy for the operator's pods", async () => {
+    const docs = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set: { "metrics.serviceMonitor.enabled": "true" } }));
+    const selector = (only<Deployment>(docs, "Deployment").spec as unknown as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+    expect(only(docs, "PodDisruptionBudget")).toMatchObject({ spec: { maxUnavailable: 1, selector: { matchLabels: selector } } });
+    expect(only(docs, "Service")).toMatchObject({ spec: { selector, ports: [{ name: "metrics", port: 8080, targetPort: "metrics" }] } });
+    expect(only(docs, "ServiceMonitor")).toMatchObject({ spec: { selector: { matchLabels: selector }, endpoints: [{ port: "metrics", path: "/metrics" }] } });
+    type Policy = Manifest & { spec: { podSelector: unknown; policyTypes: string[]; ingress: unknown[]; egress: { ports: { port: number }[] }[] } };
+    const policy = only<Policy>(docs, "NetworkPolicy");
+    expect(policy.spec.podSelector).toEqual({ matchLabels: selector });
+    expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(policy.spec.ingress).toEqual([{ ports: [{ port: "metrics", protocol: "TCP" }], from: [{ podSelector: {} }] }]);
+    expect(policy.spec.egress.map((rule) => rule.ports.map((p) => p.port))).toEqual([[53, 53], [443, 6443], [443]]);
+    const narrowed = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set: { "networkPolicy.apiServer.cidrs[0]": "10.0.0.1/32" } }));
+    expect(only<Policy>(narrowed, "NetworkPolicy").spec.egress[1]).toMatchObject({ to: [{ ipBlock: { cidr: "10.0.0.1/32" } }] });
+    expect(docs.filter((doc) => doc.kind === "ServiceMonitor")).toHaveLength(1);
+    const plain = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system" }));
+    expect(plain.filter((doc) => doc.kind === "ServiceMonitor")).toHaveLength(0);
   });
 });
 
@@ -179,7 +229,7 @@ describe("the chart's RBAC on a real apiserver", () => {
     const release = `k3op-${randomBytes(3).toString("hex")}`;
     const docs = manifests(await helmTemplate({ chartDir, release, namespace }));
     const accountName = only(docs, "ServiceAccount").metadata.name;
-    const rbac = docs.filter((doc) => doc.kind !== "Deployment");
+    const rbac = docs.filter((doc) => ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"].includes(doc.kind));
     expect(rbac.map((doc) => doc.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"]);
     onTestFinished(async () => {
       await kubectl(["delete", "clusterrolebinding,clusterrole", accountName, "--ignore-not-found", "--wait=false"]);
@@ -193,17 +243,30 @@ describe("the chart's RBAC on a real apiserver", () => {
     });
 
     const as = `system:serviceaccount:${namespace}:${accountName}`;
-    const canI = async (verb: string, resource: string, ns: string): Promise<string> =>
-      (await kubectl(["auth", "can-i", verb, resource, "-n", ns, "--as", as])).stdout.trim();
+    // "kind/name" names one object; "kind#sub" a subresource (kubectl would read "kind/status" as an object named status).
+    const canI = async (verb: string, resource: string, ns: string): Promise<string> => {
+      const [kind, sub] = resource.split("#");
+      const args = ["auth", "can-i", verb, kind!, "-n", ns, "--as", as, ...(sub ? ["--subresource", sub] : [])];
+      return (await kubectl(args)).stdout.trim();
+    };
     const expectations: [verb: string, resource: string, ns: string, answer: "yes" | "no"][] = [
       ["watch", "k3pipelines.k3.dodil.io", appNamespace, "yes"],
-      ["patch", "k3pipelines.k3.dodil.io/status", appNamespace, "yes"],
-      ["update", "k3sources.k3.dodil.io/finalizers", appNamespace, "yes"],
+      ["patch", "k3pipelines.k3.dodil.io#status", appNamespace, "yes"],
+      ["update", "k3sources.k3.dodil.io#finalizers", appNamespace, "yes"],
       ["list", "secrets", appNamespace, "yes"],
       ["create", "events", appNamespace, "yes"],
+      ["update", "leases.coordination.k8s.io/k3-operator", namespace, "yes"],
+      ["get", "leases.coordination.k8s.io/k3-operator", namespace, "yes"],
+      ["create", "leases.coordination.k8s.io", namespace, "yes"],
       ["delete", "k3ingestjobs.k3.dodil.io", appNamespace, "yes"],
-      ["update", "leases.coordination.k8s.io", namespace, "yes"],
+      ["patch", "k3ingestrules.k3.dodil.io#finalizers", appNamespace, "yes"],
       // ...and nothing else:
+      ["update", "leases.coordination.k8s.io/another-lease", namespace, "no"],
+      ["patch", "leases.coordination.k8s.io/k3-operator", namespace, "no"],
+      ["list", "leases.coordination.k8s.io", namespace, "no"],
+      ["get", "k3pipelines.k3.dodil.io#status", appNamespace, "no"],
+      ["delete", "k3ingestjobs.k3.dodil.io#status", appNamespace, "no"],
+      ["create", "events.events.k8s.io", appNamespace, "no"],
       ["create", "k3pipelines.k3.dodil.io", appNamespace, "no"],
       ["delete", "k3pipelines.k3.dodil.io", appNamespace, "no"],
       ["delete", "secrets", appNamespace, "no"],

@@ -43,8 +43,11 @@ afterAll(async () => {
 
 describe("a crash between a committed create and its status write", () => {
   test("leaves exactly one remote pipeline after the restart", async ({ namespace }) => {
-    // Every create commits but its answer is lost, so the id never reaches the operator.
+    // Every create commits but its answer is lost, so the id never reaches the operator. Creates
+    // are held 1 s on arrival, so the test blocks adoption (below) before the first one commits:
+    // no race with the client's retry backoff or the reconciler's requeue.
     service.emulator.faults.loseAnswerNext("CreatePipeline", 1_000);
+    service.emulator.faults.setRpcLatency("CreatePipeline", 1_000);
     const first = startOperatorProcess(namespace);
     await kubectlOk(["apply", "-f", "-"], {
       input: stringify({
@@ -54,10 +57,12 @@ describe("a crash between a committed create and its status write", () => {
         spec: { template: { name: "document-chunker" }, parameters: { chunkSize: 128 }, destinations: [{ name: "d", type: "S3", config: { bucket: "b" } }] },
       }),
     });
-    // As soon as the first create committed, keep the operator from finding it by its labels.
+    // The first create has arrived and waits out its latency: keep the operator from finding it by its labels.
     await eventually(() => expect(service.emulator.calls.get("CreatePipeline")).toBeGreaterThan(0), 30_000);
     service.emulator.faults.failNext("ListPipelines", 1_000, 14 /* UNAVAILABLE */);
-    await new Promise((r) => setTimeout(r, 1_000));
+    const listsBefore = service.emulator.calls.get("ListPipelines");
+    // A new ListPipelines means the create's (lost) answer came back and the operator looked for it: the create committed.
+    await eventually(() => expect(service.emulator.calls.get("ListPipelines")).toBeGreaterThan(listsBefore), 30_000);
     await kill(first, "SIGKILL");
 
     const obj = await getObject<K3Pipeline>("k3pipeline", namespace, "crashy");

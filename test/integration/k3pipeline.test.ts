@@ -153,7 +153,10 @@ describe("K3Pipeline", () => {
     const namespace = pool.next();
     await apply(manifest(namespace, "orphan", { deletionPolicy: "Orphan" }));
     const id = (await ready(namespace, "orphan")).status!.pipelineId!;
+    const deletes = calls("DeletePipeline");
     await kubectlOk(["delete", "k3pipeline", "orphan", "-n", namespace, "--timeout=30s"]);
+    await sleep(2_000); // a real window: a late delete would land here
+    expect(calls("DeletePipeline")).toBe(deletes);
     expect(await remote(id)).toBeDefined();
   });
 
@@ -168,6 +171,7 @@ describe("K3Pipeline", () => {
     await apply(manifest(namespace, "adopt", { externalId: pipeline!.id }));
     const obj = await ready(namespace, "adopt");
     expect(obj.status?.pipelineId).toBe(pipeline!.id);
+    await sleep(2_000); // two resyncs: still no create
     expect(calls("CreatePipeline")).toBe(creates);
     // Adopted under Full management: our owner labels are added to it.
     await eventually(async () => expect((await remote(pipeline!.id))?.labels["k3.dodil.io/uid"]).toBe(obj.metadata.uid));
@@ -187,6 +191,7 @@ describe("K3Pipeline", () => {
     expect(obj.metadata.finalizers ?? []).not.toContain("k3.dodil.io/finalizer");
     await sleep(2_000);
     await kubectlOk(["delete", "k3pipeline", "observed", "-n", namespace, "--timeout=30s"]);
+    await sleep(2_000); // a real window after the delete: a late remote delete would land here
     expect(mutatingCalls()).toBe(mutating);
     expect((await remote(pipeline!.id))?.parameters).toEqual({ chunkSize: 100 });
   });
@@ -268,7 +273,7 @@ describe("K3Pipeline", () => {
 
   test("a bad token: Synced=False/Unauthorized", async () => {
     const namespace = pool.next();
-    await kubectlOk(["create", "secret", "generic", "bad-conn", "-n", namespace, "--from-literal=token=not-a-jwt"]);
+    await kubectlOk(["create", "secret", "generic", "bad-conn", "-n", namespace, "--type=k3.dodil.io/connection", "--from-literal=token=not-a-jwt"]);
     await apply(manifest(namespace, "unauth", { connectionRef: { name: "bad-conn" } }));
     const obj = await eventually(async () => {
       const o = await get(namespace, "unauth");
@@ -278,13 +283,33 @@ describe("K3Pipeline", () => {
     expect(conditionOf(obj, "Synced")?.message).not.toContain("not-a-jwt");
   });
 
+  test.each([
+    { reason: "an Opaque Secret with a token key", type: "Opaque", literals: [] as string[], message: /has type "Opaque"; it must have type k3\.dodil\.io\/connection/ },
+    { reason: "a plaintext endpoint the operator does not allow", type: "k3.dodil.io/connection", literals: ["--from-literal=insecure=true"], message: /allows only TLS/ },
+  ])("a connection Secret that is not allowed ($reason): Synced=False/InvalidSpec, its token never sent", async ({ type, literals, message }) => {
+    const namespace = pool.next();
+    const tenant = `refused-${namespace}`;
+    const token = service.emulator.mintToken({ tenant });
+    await kubectlOk(["create", "secret", "generic", "conn", "-n", namespace, `--type=${type}`, `--from-literal=token=${token}`, ...literals]);
+    await apply(manifest(namespace, "refused", { connectionRef: { name: "conn" } }));
+    const obj = await eventually(async () => {
+      const o = await get(namespace, "refused");
+      expect(conditionOf(o, "Synced")?.reason).toBe("InvalidSpec");
+      return o;
+    });
+    expect(conditionOf(obj, "Synced")?.message).toMatch(message);
+    expect(JSON.stringify(obj.status)).not.toContain(token);
+    await sleep(2_000); // two resyncs: still nothing sent with that token
+    expect(service.emulator.calls.forTenant(tenant)).toBe(0);
+  });
+
   test("two namespaces with different connection Secrets land in different tenants", async () => {
     const namespace = pool.next();
     const other = pool.next();
     {
       for (const [ns, tenant] of [[namespace, "tenant-a"], [other, "tenant-b"]] as const) {
         const token = service.emulator.mintToken({ tenant });
-        await kubectlOk(["create", "secret", "generic", "conn", "-n", ns, `--from-literal=token=${token}`]);
+        await kubectlOk(["create", "secret", "generic", "conn", "-n", ns, "--type=k3.dodil.io/connection", `--from-literal=token=${token}`]);
         await apply(manifest(ns, "same-name", { connectionRef: { name: "conn" } }));
       }
       const a = (await ready(namespace, "same-name")).status!.pipelineId!;

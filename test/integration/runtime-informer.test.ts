@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, vi } from "vitest";
 import { createKubeClient, Informer, type KubeClient, type KubeObject, type WatchEvent } from "../../src/runtime/index.js";
 import { delegatingKube } from "../../src/runtime/testing/fake-kube.js";
 import { kubeTest as test, testCluster } from "../support/kube.js";
-import { installWidgetCrd, startCuttableProxy, widgets } from "../support/widget-crd.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
+import { installWidgetCrd, widgets } from "../support/widget-crd.js";
 
 const widget = (namespace: string, name: string, spec: Record<string, unknown> = {}): KubeObject & { spec: unknown } => ({
   metadata: { namespace, name },
@@ -50,7 +51,7 @@ describe("Informer on a real apiserver", () => {
   });
 
   test("survives a cut connection: reconnects with backoff and reports what happened meanwhile", async ({ namespace }) => {
-    const proxy = await startCuttableProxy();
+    const proxy = await startTcpProxy();
     const viaProxy = createKubeClient({ kubeconfigPath: proxy.kubeconfigPath });
     await kube.create(widgets, widget(namespace, "doomed"));
     const informer = new Informer<KubeObject>({ kube: viaProxy, resource: widgets, namespaces: [namespace], backoff: { baseMs: 200, maxMs: 2000 } });
@@ -58,15 +59,18 @@ describe("Informer on a real apiserver", () => {
     informer.start();
     try {
       await informer.waitForSync();
-      proxy.cut({ down: true });
+      proxy.setMode("refuse");
+      const before = proxy.connections;
       await kube.delete(widgets, { namespace, name: "doomed" });
       await kube.create(widgets, widget(namespace, "born"));
       await new Promise((r) => setTimeout(r, 1500));
-      const attemptsWhileDown = proxy.accepted;
-      proxy.up();
+      // Refused attempts count too: a hot loop shows here as hundreds.
+      const attemptsWhileDown = proxy.connections - before;
+      proxy.setMode("pass");
       await waitFor(() => expect(informer.keys().sort()).toEqual([`${namespace}/born`]));
       expect(seen).toEqual(["add doomed", "delete doomed", "add born"]);
       // Backoff, not a hot loop: a handful of connection attempts, not thousands.
+      expect(attemptsWhileDown).toBeGreaterThan(0);
       expect(attemptsWhileDown).toBeLessThan(10);
     } finally {
       await informer.stop();

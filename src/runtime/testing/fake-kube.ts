@@ -15,7 +15,7 @@ export interface FakeWatch {
 
 /** A recorded write, for tests that count apiserver writes. */
 export interface FakeWrite {
-  verb: "create" | "patch" | "delete";
+  verb: "create" | "patch" | "update" | "delete";
   resource: string;
   key: string;
   patch?: Patch;
@@ -34,7 +34,7 @@ export class FakeKube implements KubeClient {
   readonly watches: FakeWatch[] = [];
   readonly writes: FakeWrite[] = [];
   /** when set, the next calls of that verb fail with it (then it is cleared) */
-  failNext: Partial<Record<"get" | "list" | "create" | "patch" | "delete", Error>> = {};
+  failNext: Partial<Record<"get" | "list" | "create" | "patch" | "update" | "delete", Error>> = {};
   private rv = 100;
 
   /** Stores `obj` directly (no event), as if it existed before the test. */
@@ -116,6 +116,22 @@ export class FakeKube implements KubeClient {
       const specChanged = JSON.stringify(withoutMetaStatus(next)) !== JSON.stringify(withoutMetaStatus(current));
       const generation = (current.metadata?.generation ?? 1) + (specChanged ? 1 : 0);
       return this.store(rt, key, next, generation) as T;
+    });
+  }
+
+  update<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
+    return settle(() => {
+      this.maybeFail("update");
+      const key = keyOf(obj.metadata?.namespace, obj.metadata?.name ?? "");
+      const current = this.bucket(rt).get(key);
+      if (!current) throw new KubeApiError(404, { reason: "NotFound" }, "update");
+      if (obj.metadata?.resourceVersion !== undefined && obj.metadata.resourceVersion !== current.metadata?.resourceVersion) {
+        throw new KubeApiError(409, { reason: "Conflict", message: "the object has been modified" }, "update");
+      }
+      this.writes.push({ verb: "update", resource: rt.plural, key });
+      const next = { ...(structuredClone(obj) as Obj), status: current.status };
+      const specChanged = JSON.stringify(withoutMetaStatus(next)) !== JSON.stringify(withoutMetaStatus(current));
+      return this.store(rt, key, next, (current.metadata?.generation ?? 1) + (specChanged ? 1 : 0)) as T;
     });
   }
 
@@ -251,11 +267,12 @@ function withoutMetaStatus(obj: Obj): Record<string, unknown> {
 /** A `KubeClient` that forwards to `kube` except for the calls in `overrides` (for fault injection and write counting in tests). */
 export function delegatingKube(kube: KubeClient, overrides: Partial<KubeClient>): KubeClient {
   return {
-    get: (rt, ref) => kube.get(rt, ref),
+    get: (rt, ref, options) => kube.get(rt, ref, options),
     list: (rt, options) => kube.list(rt, options),
     watch: (rt, options, onEvent) => kube.watch(rt, options, onEvent),
-    create: (rt, obj) => kube.create(rt, obj),
+    create: (rt, obj, options) => kube.create(rt, obj, options),
     patch: (rt, ref, patch, options) => kube.patch(rt, ref, patch, options),
+    update: (rt, obj, options) => kube.update(rt, obj, options),
     delete: (rt, ref) => kube.delete(rt, ref),
     ...overrides,
   };
