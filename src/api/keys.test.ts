@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { annotations, apiVersion, finalizer, isAnnotationTrue, ownerLabels } from "./keys.js";
+import { annotations, apiVersion, credentialLabels, finalizer, isAnnotationTrue, ownerLabels } from "./keys.js";
 
 describe("keys", () => {
   it("spells every key in the k3.dodil.io group, as DESIGN §1.2 names them", () => {
@@ -10,8 +10,10 @@ describe("keys", () => {
       requestedDiscoveryAt: "k3.dodil.io/requested-discovery-at",
       requestedIngestionAt: "k3.dodil.io/requested-ingestion-at",
       fullSync: "k3.dodil.io/full-sync",
+      restartOAuth: "k3.dodil.io/restart-oauth",
     });
     expect(ownerLabels).toEqual({ uid: "k3.dodil.io/uid", namespace: "k3.dodil.io/namespace", name: "k3.dodil.io/name" });
+    expect(credentialLabels).toEqual({ secretHash: "k3.dodil.io/secret-hash" });
   });
 
   it.each<{ reason: string; annotations: Record<string, string> | undefined; want: boolean }>([

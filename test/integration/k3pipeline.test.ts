@@ -81,7 +81,7 @@ async function apiserverWrites(): Promise<number> {
 beforeAll(async () => {
   await installCrds();
   service = await startTestService("pipelines");
-  pool = await namespacePool("pl", 16);
+  pool = await namespacePool("pl", 24);
   operator = await startTestOperator(service, ["--resync-period", "1s", "--namespaces", pool.names.join(",")]);
   k3 = createK3Client({ endpoint: service.emulator.address, insecure: true, token: () => service.emulator.mintToken({ tenant: service.tenant }) });
 });
