@@ -1,5 +1,5 @@
 import type { K3Pipeline } from "../../api/gen/index.js";
-import { isK3Error, pipelinev1, type K3Client } from "../../grpc/index.js";
+import { pipelinev1, type K3Client } from "../../grpc/index.js";
 import {
   available,
   unavailable,
@@ -9,6 +9,7 @@ import {
   type Status,
 } from "../../runtime/index.js";
 import { classifyK3Error, summarizeK3Error } from "../classify.js";
+import { unlessNotFound } from "../lookup.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { desiredPipeline, pipelineDiff } from "./desired.js";
@@ -30,12 +31,7 @@ function observedStatus(p: pipelinev1.Pipeline): Status {
 }
 
 async function getById(k3: K3Client, id: string): Promise<pipelinev1.Pipeline | undefined> {
-  try {
-    return (await k3.pipeline.getPipeline({ id })).pipeline;
-  } catch (err) {
-    if (isK3Error(err, "NotFound")) return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(k3.pipeline.getPipeline({ id })))?.pipeline;
 }
 
 async function findByOwner(k3: K3Client, obj: K3Pipeline): Promise<pipelinev1.Pipeline | undefined> {

@@ -1,7 +1,7 @@
 import type { K3IngestJob, K3IngestRule } from "../../api/gen/index.js";
 import { findCondition, reasons } from "../../api/conditions.js";
 import { ownerLabels as ownerLabelKeys } from "../../api/keys.js";
-import { ingestv1, isK3Error, type K3Client } from "../../grpc/index.js";
+import { ingestv1, type K3Client } from "../../grpc/index.js";
 import {
   available,
   keyOf,
@@ -15,6 +15,7 @@ import {
   type Status,
 } from "../../runtime/index.js";
 import { classifyK3Error, ControllerError, summarizeK3Error } from "../classify.js";
+import { unlessNotFound } from "../lookup.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { jobRuleIndex } from "../job/index.js";
@@ -33,12 +34,7 @@ export interface RuleAdapterOptions extends ReferenceCaches {
 }
 
 async function getById(k3: K3Client, id: string): Promise<ingestv1.IngestRule | undefined> {
-  try {
-    return (await k3.ingest.getRule({ id })).rule;
-  } catch (err) {
-    if (isK3Error(err, "NotFound")) return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(k3.ingest.getRule({ id })))?.rule;
 }
 
 async function findByOwner(k3: K3Client, obj: K3IngestRule): Promise<ingestv1.IngestRule | undefined> {
@@ -47,13 +43,7 @@ async function findByOwner(k3: K3Client, obj: K3IngestRule): Promise<ingestv1.In
 }
 
 async function pipelineExists(k3: K3Client, id: string): Promise<boolean> {
-  try {
-    await k3.pipeline.getPipeline({ id });
-    return true;
-  } catch (err) {
-    if (isK3Error(err, "NotFound")) return false;
-    throw err;
-  }
+  return (await unlessNotFound(k3.pipeline.getPipeline({ id }))) !== undefined;
 }
 
 /**

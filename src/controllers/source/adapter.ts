@@ -1,6 +1,6 @@
 import type { K3Source } from "../../api/gen/index.js";
 import { ownerLabels as ownerLabelKeys } from "../../api/keys.js";
-import { isK3Error, sourcev1, type K3Client } from "../../grpc/index.js";
+import { sourcev1, type K3Client } from "../../grpc/index.js";
 import {
   available,
   createRequestId,
@@ -14,6 +14,7 @@ import {
   type Status,
 } from "../../runtime/index.js";
 import { classifyK3Error, summarizeK3Error } from "../classify.js";
+import { unlessNotFound } from "../lookup.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { deleteQuietly, newCredentialStep } from "./credential.js";
@@ -32,12 +33,7 @@ function observedStatus(s: sourcev1.Source): Status {
 }
 
 async function getById(k3: K3Client, id: string): Promise<sourcev1.Source | undefined> {
-  try {
-    return (await k3.source.getSource({ id })).source;
-  } catch (err) {
-    if (isK3Error(err, "NotFound")) return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(k3.source.getSource({ id })))?.source;
 }
 
 /** The object created for this exact resource, by its owner labels (checked, not trusted: a filter the service ignored must not adopt a stranger). */
