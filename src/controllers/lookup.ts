@@ -9,3 +9,15 @@ export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined
     throw err;
   }
 }
+
+/**
+ * The message a Get answered with. An OK answer without one is malformed — never read as "it
+ * does not exist", which would create a duplicate (drift) or orphan (delete): a transient error.
+ */
+export async function getOrUndefined<A, K extends keyof A>(call: Promise<A>, field: K, rpc: string): Promise<NonNullable<A[K]> | undefined> {
+  const answer = await unlessNotFound(call);
+  if (answer === undefined || answer === null) return undefined;
+  const body = answer[field];
+  if (body === undefined || body === null) throw new Error(`${rpc} answered OK without a ${String(field)}`);
+  return body;
+}

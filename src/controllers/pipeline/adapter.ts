@@ -1,4 +1,5 @@
 import type { K3Pipeline } from "../../api/gen/index.js";
+import { ownerLabels as ownerLabelKeys } from "../../api/keys.js";
 import { pipelinev1, type K3Client } from "../../grpc/index.js";
 import {
   available,
@@ -9,7 +10,7 @@ import {
   type Status,
 } from "../../runtime/index.js";
 import { classifyK3Error, summarizeK3Error } from "../classify.js";
-import { unlessNotFound } from "../lookup.js";
+import { getOrUndefined } from "../lookup.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { desiredPipeline, pipelineDiff } from "./desired.js";
@@ -31,12 +32,13 @@ function observedStatus(p: pipelinev1.Pipeline): Status {
 }
 
 async function getById(k3: K3Client, id: string): Promise<pipelinev1.Pipeline | undefined> {
-  return (await unlessNotFound(k3.pipeline.getPipeline({ id })))?.pipeline;
+  return getOrUndefined(k3.pipeline.getPipeline({ id }), "pipeline", "GetPipeline");
 }
 
 async function findByOwner(k3: K3Client, obj: K3Pipeline): Promise<pipelinev1.Pipeline | undefined> {
   const { pipelines } = await k3.pipeline.listPipelines({ labelFilter: ownerLabelFilter(obj), pageSize: 1 });
-  return pipelines[0];
+  // Checked, not trusted: a filter the service ignored must not adopt somebody else's pipeline.
+  return pipelines.find((p) => p.labels[ownerLabelKeys.uid] === obj.metadata.uid);
 }
 
 /**

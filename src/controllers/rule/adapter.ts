@@ -15,7 +15,7 @@ import {
   type Status,
 } from "../../runtime/index.js";
 import { classifyK3Error, ControllerError, summarizeK3Error } from "../classify.js";
-import { unlessNotFound } from "../lookup.js";
+import { getOrUndefined, unlessNotFound } from "../lookup.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { jobRuleIndex } from "../job/index.js";
@@ -34,7 +34,7 @@ export interface RuleAdapterOptions extends ReferenceCaches {
 }
 
 async function getById(k3: K3Client, id: string): Promise<ingestv1.IngestRule | undefined> {
-  return (await unlessNotFound(k3.ingest.getRule({ id })))?.rule;
+  return getOrUndefined(k3.ingest.getRule({ id }), "rule", "GetRule");
 }
 
 async function findByOwner(k3: K3Client, obj: K3IngestRule): Promise<ingestv1.IngestRule | undefined> {

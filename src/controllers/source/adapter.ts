@@ -14,7 +14,7 @@ import {
   type Status,
 } from "../../runtime/index.js";
 import { classifyK3Error, summarizeK3Error } from "../classify.js";
-import { unlessNotFound } from "../lookup.js";
+import { getOrUndefined } from "../lookup.js";
 import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { deleteQuietly, newCredentialStep } from "./credential.js";
@@ -33,7 +33,7 @@ function observedStatus(s: sourcev1.Source): Status {
 }
 
 async function getById(k3: K3Client, id: string): Promise<sourcev1.Source | undefined> {
-  return (await unlessNotFound(k3.source.getSource({ id })))?.source;
+  return getOrUndefined(k3.source.getSource({ id }), "source", "GetSource");
 }
 
 /** The object created for this exact resource, by its owner labels (checked, not trusted: a filter the service ignored must not adopt a stranger). */

@@ -5,7 +5,7 @@ import { credentialLabels, ownerLabels as ownerLabelKeys } from "../../api/keys.
 import { isK3Error, sourcev1, type K3Client } from "../../grpc/index.js";
 import { createRequestId, type RecordedEvent, type SecretReader, type StepOutcome, type SubStep } from "../../runtime/index.js";
 import { ControllerError } from "../classify.js";
-import { unlessNotFound } from "../lookup.js";
+import { getOrUndefined } from "../lookup.js";
 import { ownerLabelFilter, ownerLabels, remoteDisplayName } from "../owner.js";
 import { newOAuthFlow } from "./oauth.js";
 
@@ -189,7 +189,7 @@ function secretMessage(type: CredentialSpec["type"], m: Record<string, string>):
 }
 
 async function getCredential(k3: K3Client, id: string): Promise<sourcev1.Credential | undefined> {
-  return (await unlessNotFound(k3.source.getCredential({ id })))?.credential;
+  return getOrUndefined(k3.source.getCredential({ id }), "credential", "GetCredential");
 }
 
 /** Deletes a credential; already gone or still in use elsewhere is not an error here. */
