@@ -112,16 +112,7 @@ export function planContainer(deployment: DeploymentSpec, name: string, context:
   const container = pod.containers.find((c) => c.name === name);
   if (!container) throw new Error(`the Deployment has no container "${name}"`);
   if (pod.hostNetwork !== true) throw new Error("the pod must use the host network here (chart value hostNetwork=true): the control plane listens on loopback");
-  const security: ContainerSecurity = { ...pod.securityContext, ...container.securityContext };
-  const flags: string[] = ["--network", "host", "--user", user(security, context.imageUser)];
-  if (security.privileged) flags.push("--privileged");
-  if (security.readOnlyRootFilesystem) flags.push("--read-only");
-  if (security.allowPrivilegeEscalation === false) flags.push("--security-opt", "no-new-privileges");
-  for (const cap of security.capabilities?.drop ?? []) flags.push("--cap-drop", cap);
-  for (const cap of security.capabilities?.add ?? []) flags.push("--cap-add", cap);
-  if (security.seccompProfile && security.seccompProfile.type !== "RuntimeDefault") {
-    throw new Error(`seccomp profile ${security.seccompProfile.type} is not translated (Docker's default is RuntimeDefault)`);
-  }
+  const flags: string[] = ["--network", "host", ...securityFlags({ ...pod.securityContext, ...container.securityContext }, context.imageUser)];
   for (const [key, value] of Object.entries(environment(container, context))) flags.push("--env", `${key}=${value}`);
   const memoryLimitBytes = container.resources?.limits?.memory ? memoryBytes(container.resources.limits.memory) : undefined;
   if (memoryLimitBytes !== undefined) flags.push("--memory", String(memoryLimitBytes));
@@ -134,6 +125,19 @@ export function planContainer(deployment: DeploymentSpec, name: string, context:
     memoryLimitBytes,
     probes: probes(container),
   };
+}
+
+function securityFlags(security: ContainerSecurity, imageUser: string): string[] {
+  const flags = ["--user", user(security, imageUser)];
+  if (security.privileged) flags.push("--privileged");
+  if (security.readOnlyRootFilesystem) flags.push("--read-only");
+  if (security.allowPrivilegeEscalation === false) flags.push("--security-opt", "no-new-privileges");
+  for (const cap of security.capabilities?.drop ?? []) flags.push("--cap-drop", cap);
+  for (const cap of security.capabilities?.add ?? []) flags.push("--cap-add", cap);
+  if (security.seccompProfile && security.seccompProfile.type !== "RuntimeDefault") {
+    throw new Error(`seccomp profile ${security.seccompProfile.type} is not translated (Docker's default is RuntimeDefault)`);
+  }
+  return flags;
 }
 
 function user(security: ContainerSecurity, imageUser: string): string {
