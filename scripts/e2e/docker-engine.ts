@@ -90,8 +90,8 @@ export async function startDockerEngine(options: DockerEngineOptions): Promise<D
 
 async function startOwnDockerd(options: DockerEngineOptions): Promise<DockerEngine> {
   const pidFile = join(options.dataRoot, "..", "dockerd.pid");
+  // What a run killed before it could stop its dockerd left: the dockerd, its processes, its mounts.
   await stopLeftoverDockerd(pidFile, options);
-  await rm(options.execRoot, { recursive: true, force: true });
   await mkdir(options.execRoot, { recursive: true });
   await mkdir(options.dataRoot, { recursive: true });
   const host = `unix://${join(options.execRoot, "docker.sock")}`;
@@ -141,23 +141,21 @@ async function startOwnDockerd(options: DockerEngineOptions): Promise<DockerEngi
 
 /** A dockerd of an earlier run that was killed before it could stop its own. */
 async function stopLeftoverDockerd(pidFile: string, options: DockerEngineOptions): Promise<void> {
-  let pid: number;
+  let pid = Number.NaN;
   try {
     pid = Number.parseInt(readFileSync(pidFile, "utf8"), 10);
   } catch {
-    return;
+    // none recorded: still clean the exec root below
   }
   const dockerd = processesUnder(options.execRoot, ["dockerd"]).includes(pid) || commandOf(pid)?.endsWith("dockerd") === true;
-  if (Number.isInteger(pid) && dockerd) {
-    options.report(`stopping the dockerd (pid ${pid}) an earlier run left behind`);
-    await stopDockerd(pid, options);
-  }
+  if (Number.isInteger(pid) && dockerd) options.report(`stopping the dockerd (pid ${pid}) an earlier run left behind`);
+  await stopDockerd(dockerd ? pid : undefined, options);
   await rm(pidFile, { force: true });
 }
 
-async function stopDockerd(pid: number, options: Pick<DockerEngineOptions, "execRoot" | "dataRoot" | "report">): Promise<void> {
-  const executable = commandOf(pid);
-  if (executable !== undefined && runsExecutable(pid, executable)) await stopProcess(pid, dockerdStopMs);
+async function stopDockerd(pid: number | undefined, options: Pick<DockerEngineOptions, "execRoot" | "dataRoot" | "report">): Promise<void> {
+  const executable = pid === undefined ? undefined : commandOf(pid);
+  if (pid !== undefined && executable !== undefined && runsExecutable(pid, executable)) await stopProcess(pid, dockerdStopMs);
   // dockerd stops its containerd and shims itself; whatever still runs from our exec root
   // (after a SIGKILL) is ours to end.
   for (const leftover of processesUnder(options.execRoot)) {

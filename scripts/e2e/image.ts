@@ -74,14 +74,18 @@ class Cleanups {
   add(name: string, run: () => Promise<void>): void {
     this.steps.push({ name, run });
   }
-  async runAll(): Promise<void> {
+  /** Runs every step, even after one failed; resolves to false if any failed. */
+  async runAll(): Promise<boolean> {
+    let clean = true;
     for (let step = this.steps.pop(); step; step = this.steps.pop()) {
       try {
         await step.run();
       } catch (error) {
-        say(`cleanup "${step.name}" failed: ${error instanceof Error ? error.message : String(error)}`);
+        clean = false;
+        process.stderr.write(`[e2e:image] FAILED: cleanup "${step.name}": ${error instanceof Error ? error.message : String(error)}\n`);
       }
     }
+    return clean;
   }
 }
 
@@ -400,7 +404,9 @@ async function main(): Promise<number> {
   cleanups.add("work folder", () => rm(work, { recursive: true, force: true }));
   // One dockerd per data root: a second run waits for the first.
   return withFileLock(join(dockerDir, "run.lock"), async () => {
-    const execRoot = `/tmp/k3-e2e-dockerd-${process.pid}`;
+    // Fixed (the lock makes it ours), so that a run killed with SIGKILL is cleaned up by the next.
+    const execRoot = "/tmp/k3-e2e-dockerd";
+    let code = 1;
     try {
       const engine = await startDockerEngine({ dataRoot: join(dockerDir, "data"), execRoot, logFile: join(dockerDir, "dockerd.log"), report: say });
       cleanups.add("docker engine", async () => {
@@ -420,15 +426,16 @@ async function main(): Promise<number> {
         await writeFile(values.out, `${JSON.stringify(figures, null, 2)}\n`);
         say(`figures written to ${values.out}`);
       }
-      say("passed");
-      return 0;
+      code = 0;
     } catch (error) {
       process.stderr.write(`[e2e:image] FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
-      return 1;
-    } finally {
-      await cleanups.runAll();
     }
+    if (!(await cleanups.runAll())) code = 1;
+    say(code === 0 ? "passed" : "failed");
+    return code;
   }, { onWait: (pid) => say(`waiting for pid ${pid}, another image e2e using the same Docker data folder`) });
 }
 
-process.exitCode = await main();
+// An explicit exit: a dockerd that failed to stop must not keep this process waiting on it
+// (the exit hook of docker-engine.ts then kills it).
+process.exit(await main());
