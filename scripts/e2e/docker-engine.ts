@@ -4,7 +4,7 @@
 // which the e2e needs anyway to reach the loopback control plane), keeps its images and
 // build cache in the cache folder, and leaves no process behind.
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runCommand, type CommandResult, type RunCommandOptions } from "../../src/controlplane/exec.js";
@@ -95,6 +95,7 @@ async function startOwnDockerd(options: DockerEngineOptions): Promise<DockerEngi
   await mkdir(options.execRoot, { recursive: true });
   await mkdir(options.dataRoot, { recursive: true });
   const host = `unix://${join(options.execRoot, "docker.sock")}`;
+  await writeFile(options.logFile, ""); // this run's log only
   const started = Date.now();
   const child = startProcess({
     command: "dockerd",
