@@ -140,9 +140,7 @@ async function makeRootfsTarball(o: BaseImageOptions & { recipe: BaseRecipe; nod
   const rootfs = join(o.cacheDir, `rootfs-${process.pid}`);
   await rm(rootfs, { recursive: true, force: true });
   try {
-    o.report(`debootstrap --variant=${o.recipe.variant} ${o.recipe.suite} from ${mirror} (about a minute)`);
-    const boot = await runCommand("debootstrap", [`--variant=${o.recipe.variant}`, o.recipe.suite, rootfs, mirror], { timeoutMs: 900_000 });
-    if (boot.exitCode !== 0) throw new Error(`debootstrap failed (${boot.exitCode}): ${(boot.stderr || boot.stdout).trim().split("\n").slice(-15).join("\n")}`);
+    await debootstrap({ ...o, mirror, rootfs });
     // What a slim image leaves out: downloaded packages, package lists, docs, manuals, locales.
     for (const dir of ["var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info"]) {
       await emptyDir(join(rootfs, dir));
@@ -160,6 +158,19 @@ async function makeRootfsTarball(o: BaseImageOptions & { recipe: BaseRecipe; nod
   } finally {
     await rm(rootfs, { recursive: true, force: true });
     await rm(`${o.tarball}.partial`, { force: true });
+  }
+}
+
+/** Runs debootstrap, once more after a failure: a mirror's hiccup must not fail CI. */
+async function debootstrap(o: BaseImageOptions & { recipe: BaseRecipe; mirror: string; rootfs: string }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    o.report(`debootstrap --variant=${o.recipe.variant} ${o.recipe.suite} from ${o.mirror} (about a minute)`);
+    const boot = await runCommand("debootstrap", [`--variant=${o.recipe.variant}`, o.recipe.suite, o.rootfs, o.mirror], { timeoutMs: 900_000 });
+    if (boot.exitCode === 0) return;
+    const detail = `debootstrap failed (${boot.exitCode}): ${(boot.stderr || boot.stdout).trim().split("\n").slice(-15).join("\n")}`;
+    if (attempt === 2) throw new Error(detail);
+    o.report(`${detail}\nretrying once`);
+    await rm(o.rootfs, { recursive: true, force: true });
   }
 }
 
