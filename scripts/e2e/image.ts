@@ -52,7 +52,8 @@ function say(message: string): void {
 interface Figures {
   date: string;
   base: { tag: string; source: string; seconds: number };
-  build: { operatorSeconds: number; emulatorSeconds: number; layerCache: "cold" | "warm" };
+  /** Build times, and whether `npm ci` came from the layer cache (warm) or ran (cold). */
+  build: { operatorSeconds: number; emulatorSeconds: number; npmCi: "cached" | "ran" };
   imageBytes: { operator: number; emulator: number; base: number };
   memory: { limitBytes?: number; idle: MemorySample; afterExamples: MemorySample };
   examples: { count: number; kinds: string[]; readySeconds: number };
@@ -185,14 +186,17 @@ async function imageContains(engine: DockerEngine, image: string, marker: string
   return Number(found.stdout.trim() || "0") > 0;
 }
 
-async function build(o: { engine: DockerEngine; target: "operator" | "emulator"; tag: string; base: string; extraCa?: string; noCache: boolean }): Promise<number> {
+async function build(o: { engine: DockerEngine; target: "operator" | "emulator"; tag: string; base: string; extraCa?: string; noCache: boolean }): Promise<{ seconds: number; npmCiCached: boolean }> {
   const started = Date.now();
   const args = ["build", "--network", "host", "--target", o.target, "--build-arg", `NODE_IMAGE=${o.base}`, "--tag", o.tag, "--progress", "plain"];
   if (o.extraCa) args.push("--secret", `id=extra-ca,src=${o.extraCa}`);
   if (o.noCache) args.push("--no-cache");
   const result = await o.engine.run([...args, root], { timeoutMs: 900_000 });
   if (result.exitCode !== 0) throw new Error(`docker build --target ${o.target} failed:\n${result.stderr.trim().split("\n").slice(-40).join("\n")}`);
-  return (Date.now() - started) / 1000;
+  // BuildKit's plain progress: "#7 [deps 4/4] RUN ... npm ci ..." then "#7 CACHED" when reused.
+  const step = /^#(\d+) \[deps [^\]]*\] RUN .*npm ci/m.exec(result.stderr)?.[1];
+  const npmCiCached = step !== undefined && new RegExp(`^#${step} CACHED`, "m").test(result.stderr);
+  return { seconds: (Date.now() - started) / 1000, npmCiCached };
 }
 
 async function imageBytes(engine: DockerEngine, image: string): Promise<number> {
@@ -213,9 +217,8 @@ async function e2e(o: { engine: DockerEngine; cleanups: Cleanups; work: string; 
   const extraCa = hostCa === undefined ? undefined : join(work, "extra-ca.pem");
   if (hostCa !== undefined && extraCa !== undefined) await writeFile(extraCa, `${await readFile(hostCa, "utf8")}\n# ${marker}\n`, { mode: 0o600 });
   say(`building the Dockerfile (NODE_IMAGE=${base.tag}${hostCa ? `, extra CA certificates from ${hostCa} as a build secret` : ""})`);
-  const hadCache = (await engine.run(["image", "inspect", operatorImage])).exitCode === 0;
-  const operatorSeconds = await build({ engine, target: "operator", tag: operatorImage, base: base.tag, extraCa, noCache: o.noCache });
-  const emulatorSeconds = await build({ engine, target: "emulator", tag: emulatorImage, base: base.tag, extraCa, noCache: o.noCache });
+  const { seconds: operatorSeconds, npmCiCached } = await build({ engine, target: "operator", tag: operatorImage, base: base.tag, extraCa, noCache: o.noCache });
+  const { seconds: emulatorSeconds } = await build({ engine, target: "emulator", tag: emulatorImage, base: base.tag, extraCa, noCache: o.noCache });
   say(`built ${operatorImage} in ${operatorSeconds.toFixed(1)} s, ${emulatorImage} in ${emulatorSeconds.toFixed(1)} s`);
 
   for (const [target, image] of [["operator", operatorImage], ["emulator", emulatorImage]] as const) {
@@ -360,7 +363,7 @@ async function e2e(o: { engine: DockerEngine; cleanups: Cleanups; work: string; 
   return {
     date: new Date().toISOString(),
     base: { tag: base.tag, source: base.source, seconds: base.seconds },
-    build: { operatorSeconds, emulatorSeconds, layerCache: hadCache && !o.noCache ? "warm" : "cold" },
+    build: { operatorSeconds, emulatorSeconds, npmCi: npmCiCached ? "cached" : "ran" },
     imageBytes: sizes,
     memory: { limitBytes: plan.memoryLimitBytes, idle, afterExamples },
     examples: { count: crs.length, kinds: [...new Set(crs.map((doc) => doc.kind))], readySeconds },
@@ -388,7 +391,7 @@ function printFigures(figures: Figures): void {
   say("figures:");
   process.stdout.write([
     `  base image      ${figures.base.tag} (${figures.base.source}${figures.base.seconds ? `, ${figures.base.seconds.toFixed(1)} s` : ""})`,
-    `  build           operator ${figures.build.operatorSeconds.toFixed(1)} s, emulator ${figures.build.emulatorSeconds.toFixed(1)} s (layer cache ${figures.build.layerCache})`,
+    `  build           operator ${figures.build.operatorSeconds.toFixed(1)} s, emulator ${figures.build.emulatorSeconds.toFixed(1)} s (npm ci ${figures.build.npmCi})`,
     `  image size      operator ${mib(figures.imageBytes.operator)}, emulator ${mib(figures.imageBytes.emulator)}, base ${mib(figures.imageBytes.base)}`,
     `  memory idle     container ${mib(m.idle.containerBytes)}, RSS ${mib(m.idle.rssBytes)}, heap ${mib(m.idle.heapUsedBytes)}${m.limitBytes ? ` (limit ${mib(m.limitBytes)})` : ""}`,
     `  after examples  container ${mib(m.afterExamples.containerBytes)}, RSS ${mib(m.afterExamples.rssBytes)}, heap ${mib(m.afterExamples.heapUsedBytes)}`,
