@@ -1,10 +1,12 @@
 // Builds etcd, kube-apiserver, kubectl and helm from the Go module proxy with the machine's
-// Go toolchain, into the cache folder, once per pinned version (DESIGN §3, §4).
+// Go toolchain, into the cache folder, once per pinned version (DESIGN §3, §4); on request
+// also kube-controller-manager, kube-scheduler and kubelet from the same wrapper recipe.
 import { access, constants, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { runCommand, type CommandResult } from "./exec.js";
 import { withFileLock } from "./file-lock.js";
 import {
+  controlPlaneCommands,
   kubernetesVersionLdflags,
   kubernetesWrapper,
   plainWrapper,
@@ -12,7 +14,7 @@ import {
   renderToolsGo,
   type WrapperModule,
 } from "./go-module.js";
-import { binaryPaths, cacheDir, certgenSource, versions, type BinaryPaths } from "./versions.js";
+import { binaryPaths, cacheDir, certgenSource, clusterBinaryPaths, versions, type BinaryPaths, type ClusterBinaryPaths } from "./versions.js";
 
 /** Receives one human-readable progress line at a time. */
 export type Reporter = (message: string) => void;
@@ -31,12 +33,25 @@ export interface EnsureBinariesOptions {
 export const minimumGo = { major: 1, minor: 24 };
 
 /** The command and the text its output must contain that prove a cached binary is usable. */
-const versionChecks: Record<keyof BinaryPaths, { args: string[]; expect: string }> = {
+interface VersionCheck {
+  args: string[];
+  expect: string;
+}
+
+const kubernetesVersionCheck: VersionCheck = { args: ["--version"], expect: `Kubernetes ${versions.kubernetes}` };
+
+const versionChecks: Record<keyof BinaryPaths, VersionCheck> = {
   etcd: { args: ["--version"], expect: `etcd Version: ${versions.etcd.slice(1)}` },
   kubeApiserver: { args: ["--version"], expect: `Kubernetes ${versions.kubernetes}` },
   kubectl: { args: ["version", "--client"], expect: `Client Version: ${versions.kubernetes}` },
   helm: { args: ["version", "--short"], expect: versions.helm },
   certgen: { args: ["version"], expect: "certgen" },
+};
+
+const clusterVersionChecks: Record<keyof ClusterBinaryPaths, VersionCheck> = {
+  kubeControllerManager: kubernetesVersionCheck,
+  kubeScheduler: kubernetesVersionCheck,
+  kubelet: kubernetesVersionCheck,
 };
 
 /** The reporter used when none is given: `[control-plane] …` lines on stderr. */
@@ -49,24 +64,45 @@ export const stderrReporter: Reporter = (message) => process.stderr.write(`[cont
  */
 export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promise<BinaryPaths> {
   const cache = options.cache ?? cacheDir();
-  const report = options.report ?? stderrReporter;
   const paths = binaryPaths(cache);
-  if ((await missingBinaries(paths)).length === 0) return paths;
+  await ensureBuilt({ ...options, cache, paths, checks: versionChecks, targets: () => buildTargets(cache, paths) });
+  return paths;
+}
+
+/**
+ * Returns the paths of kube-controller-manager, kube-scheduler and kubelet, building them
+ * first if missing (a minute or two when the control plane's build left warm Go caches).
+ * Nothing else builds them: only a setup that runs controllers or a node needs them.
+ */
+export async function ensureClusterBinaries(options: EnsureBinariesOptions = {}): Promise<ClusterBinaryPaths> {
+  const cache = options.cache ?? cacheDir();
+  const paths = clusterBinaryPaths(cache);
+  await ensureBuilt({ ...options, cache, paths, checks: clusterVersionChecks, targets: () => clusterBuildTargets(cache, paths) });
+  return paths;
+}
+
+async function ensureBuilt<P extends { [K in keyof P]: string }>(o: EnsureBinariesOptions & {
+  cache: string;
+  paths: P;
+  checks: Record<keyof P, VersionCheck>;
+  targets: () => BuildTarget[];
+}): Promise<void> {
+  const report = o.report ?? stderrReporter;
+  if ((await missingBinaries(o.paths, o.checks)).length === 0) return;
 
   const go = await requireGo();
-  report(`building into ${cache} with ${go} (first run only; this takes minutes)`);
-  await mkdir(join(cache, "logs"), { recursive: true });
-  await withFileLock(join(cache, "build.lock"), async () => {
+  report(`building into ${o.cache} with ${go} (first run only; this takes minutes)`);
+  await mkdir(join(o.cache, "logs"), { recursive: true });
+  await withFileLock(join(o.cache, "build.lock"), async () => {
     // Another process may have built some of them while we waited for the lock.
-    const missing = new Set(await missingBinaries(paths));
-    for (const target of buildTargets(cache, paths)) {
+    const missing = new Set<string>(await missingBinaries(o.paths, o.checks));
+    for (const target of o.targets()) {
       if (!target.binaries.some((binary) => missing.has(binary.key))) continue;
-      await withProgress(target.label, report, options.progressIntervalMs ?? 10_000, () => buildTarget(cache, target));
+      await withProgress(target.label, report, o.progressIntervalMs ?? 10_000, () => buildTarget(o.cache, target));
     }
   }, { onWait: (pid) => report(`waiting for another build (pid ${pid}) to finish`) });
-  const stillMissing = await missingBinaries(paths);
+  const stillMissing = await missingBinaries(o.paths, o.checks);
   if (stillMissing.length > 0) throw new Error(`built binaries do not answer their version command: ${stillMissing.join(", ")}`);
-  return paths;
 }
 
 /** First line of each binary's version output, for `control-plane build` to print. */
@@ -81,13 +117,13 @@ export async function binaryVersions(paths: BinaryPaths): Promise<Record<keyof B
 }
 
 /** Keys of the binaries that are absent or whose version command does not say the pinned version. */
-async function missingBinaries(paths: BinaryPaths): Promise<(keyof BinaryPaths)[]> {
-  const keys = Object.keys(versionChecks) as (keyof BinaryPaths)[];
-  const ok = await Promise.all(keys.map((key) => answersVersion(paths[key], versionChecks[key])));
+async function missingBinaries<P extends { [K in keyof P]: string }>(paths: P, checks: Record<keyof P, VersionCheck>): Promise<(keyof P & string)[]> {
+  const keys = Object.keys(checks) as (keyof P & string)[];
+  const ok = await Promise.all(keys.map((key) => answersVersion(paths[key], checks[key])));
   return keys.filter((_, index) => !ok[index]);
 }
 
-async function answersVersion(path: string, check: { args: string[]; expect: string }): Promise<boolean> {
+async function answersVersion(path: string, check: VersionCheck): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     const result = await runCommand(path, check.args, { timeoutMs: 20_000 });
@@ -123,7 +159,8 @@ interface BuildTarget {
   label: string;
   /** Final folder of the binaries; written as a whole by renaming a finished temp folder. */
   dir: string;
-  binaries: { key: keyof BinaryPaths; goPackage: string }[];
+  /** `key` names the binary in its paths record; `file` is its file name in `dir`. */
+  binaries: { key: string; file: string; goPackage: string }[];
   /** Undefined for certgen, which is one standard-library file built on its own. */
   wrapper?: () => Promise<WrapperModule>;
   ldflags: string[];
@@ -136,13 +173,13 @@ function buildTargets(cache: string, paths: BinaryPaths): BuildTarget[] {
     {
       label: "certificate helper",
       dir: dirname(paths.certgen),
-      binaries: [{ key: "certgen", goPackage: certgenSource }],
+      binaries: [{ key: "certgen", file: basename(paths.certgen), goPackage: certgenSource }],
       ldflags: ["-s", "-w"],
     },
     {
       label: `etcd ${versions.etcd}`,
       dir: dirname(paths.etcd),
-      binaries: [{ key: "etcd", goPackage: "go.etcd.io/etcd/server/v3" }],
+      binaries: [{ key: "etcd", file: basename(paths.etcd), goPackage: "go.etcd.io/etcd/server/v3" }],
       wrapper: async () => plainWrapper({
         upstreamGoMod: await upstreamGoMod(cache, "go.etcd.io/etcd/server/v3", versions.etcd),
         module: "go.etcd.io/etcd/server/v3",
@@ -155,8 +192,8 @@ function buildTargets(cache: string, paths: BinaryPaths): BuildTarget[] {
       label: `kube-apiserver and kubectl ${versions.kubernetes}`,
       dir: dirname(paths.kubeApiserver),
       binaries: [
-        { key: "kubeApiserver", goPackage: "k8s.io/kubernetes/cmd/kube-apiserver" },
-        { key: "kubectl", goPackage: "k8s.io/kubernetes/cmd/kubectl" },
+        { key: "kubeApiserver", file: basename(paths.kubeApiserver), goPackage: controlPlaneCommands[0] ?? "" },
+        { key: "kubectl", file: basename(paths.kubectl), goPackage: controlPlaneCommands[1] ?? "" },
       ],
       wrapper: async () => kubernetesWrapper({
         upstreamGoMod: await upstreamGoMod(cache, "k8s.io/kubernetes", versions.kubernetes),
@@ -168,7 +205,7 @@ function buildTargets(cache: string, paths: BinaryPaths): BuildTarget[] {
     {
       label: `helm ${versions.helm}`,
       dir: dirname(paths.helm),
-      binaries: [{ key: "helm", goPackage: "helm.sh/helm/v3/cmd/helm" }],
+      binaries: [{ key: "helm", file: basename(paths.helm), goPackage: "helm.sh/helm/v3/cmd/helm" }],
       wrapper: async () => plainWrapper({
         upstreamGoMod: await upstreamGoMod(cache, "helm.sh/helm/v3", versions.helm),
         module: "helm.sh/helm/v3",
@@ -183,6 +220,28 @@ function buildTargets(cache: string, paths: BinaryPaths): BuildTarget[] {
         ])],
     },
   ];
+}
+
+/** kube-controller-manager, kube-scheduler and kubelet: the Kubernetes wrapper recipe with their commands. */
+function clusterBuildTargets(cache: string, paths: ClusterBinaryPaths): BuildTarget[] {
+  const buildDate = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const commands: { key: keyof ClusterBinaryPaths; goPackage: string }[] = [
+    { key: "kubeControllerManager", goPackage: "k8s.io/kubernetes/cmd/kube-controller-manager" },
+    { key: "kubeScheduler", goPackage: "k8s.io/kubernetes/cmd/kube-scheduler" },
+    { key: "kubelet", goPackage: "k8s.io/kubernetes/cmd/kubelet" },
+  ];
+  return [{
+    label: `kube-controller-manager, kube-scheduler and kubelet ${versions.kubernetes}`,
+    dir: dirname(paths.kubelet),
+    binaries: commands.map(({ key, goPackage }) => ({ key, file: basename(paths[key]), goPackage })),
+    wrapper: async () => kubernetesWrapper({
+      upstreamGoMod: await upstreamGoMod(cache, "k8s.io/kubernetes", versions.kubernetes),
+      version: versions.kubernetes,
+      stagingVersion: versions.kubernetesStaging,
+      imports: commands.map(({ goPackage }) => goPackage),
+    }),
+    ldflags: ["-s", "-w", ...kubernetesVersionLdflags(versions.kubernetes, buildDate)],
+  }];
 }
 
 async function buildTarget(cache: string, target: BuildTarget): Promise<void> {
@@ -201,7 +260,7 @@ async function buildTarget(cache: string, target: BuildTarget): Promise<void> {
     await runGo(["mod", "tidy"], cwd, logFile);
   }
   for (const binary of target.binaries) {
-    const output = join(tmpDir, basename(binaryPaths(cache)[binary.key]));
+    const output = join(tmpDir, binary.file);
     await runGo(["build", "-ldflags", target.ldflags.join(" "), "-o", output, binary.goPackage], cwd, logFile);
   }
   await rm(target.dir, { recursive: true, force: true });

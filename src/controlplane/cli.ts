@@ -1,10 +1,12 @@
 // `npm run control-plane -- <build|up|down|status>`: the local control plane by hand.
+// `build --cluster` also builds kube-controller-manager, kube-scheduler and kubelet;
+// `up --controllers` also runs kube-controller-manager (namespace deletion, garbage collection).
 // `up` leaves etcd and kube-apiserver running in the background and prints the kubeconfig
 // path on stdout (so `export KUBECONFIG=$(npm run -s control-plane -- up)` works); all other
 // messages go to stderr.
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { binaryVersions, ensureBinaries, stderrReporter as say } from "./build.js";
+import { binaryVersions, ensureBinaries, ensureClusterBinaries, stderrReporter as say } from "./build.js";
 import {
   isControlPlaneReady,
   reapStaleControlPlanes,
@@ -25,6 +27,10 @@ const commands: Record<string, () => Promise<void>> = {
     for (const key of Object.keys(paths) as (keyof typeof paths)[]) {
       process.stdout.write(`${key.padEnd(14)} ${found[key].padEnd(24)} ${paths[key]}\n`);
     }
+    if (process.argv.includes("--cluster")) {
+      const cluster = await ensureClusterBinaries();
+      for (const [key, path] of Object.entries(cluster)) process.stdout.write(`${key.padEnd(22)} ${path}\n`);
+    }
     say(`pinned: Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, helm ${versions.helm}`);
   },
 
@@ -36,7 +42,7 @@ const commands: Record<string, () => Promise<void>> = {
       return;
     }
     if (existing) await stopControlPlane(existing); // half-dead leftovers of an earlier `up`
-    const plane = await startControlPlane({ detached: true, stateFile, kubeconfigPath });
+    const plane = await startControlPlane({ detached: true, stateFile, kubeconfigPath, controllers: process.argv.includes("--controllers") });
     say(`logs: ${plane.dir}/{etcd,kube-apiserver}.log; stop with: npm run control-plane -- down`);
     say(`use it with: export KUBECONFIG=${plane.kubeconfigPath}`);
     process.stdout.write(`${plane.kubeconfigPath}\n`);

@@ -7,7 +7,7 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ensureBinaries, stderrReporter, type Reporter } from "./build.js";
+import { ensureBinaries, ensureClusterBinaries, stderrReporter, type Reporter } from "./build.js";
 import { runCommand } from "./exec.js";
 import { renderKubeconfig, type ClusterAccess } from "./kubeconfig.js";
 import { freePorts } from "./ports.js";
@@ -29,8 +29,18 @@ export interface ControlPlaneOptions {
   stateFile?: string;
   /** Defaults to 90 s: a loaded two-core machine needs 10 to 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * Also run kube-controller-manager with the namespace, garbage-collector and ServiceAccount
+   * controllers (built on first use, see {@link ensureClusterBinaries}): deleted namespaces
+   * are emptied and go, owner references are collected, every namespace gets its `default`
+   * ServiceAccount, so the ServiceAccount admission plugin stays on. Off by default, as envtest.
+   */
+  controllers?: boolean;
   report?: Reporter;
 }
+
+/** The controllers {@link ControlPlaneOptions.controllers} runs. */
+export const controlPlaneControllers = ["namespace", "garbagecollector", "serviceaccount", "serviceaccount-token"];
 
 /** Everything needed to use, find and stop a control plane; also its state file's content. */
 export interface ControlPlaneState {
@@ -70,6 +80,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const stale = await reapStaleControlPlanes();
   if (stale > 0) report(`stopped ${stale} control plane(s) left behind by processes that died`);
   const binaries = options.binaries ?? (await ensureBinaries({ report }));
+  const controllerManager = options.controllers ? (await ensureClusterBinaries({ report })).kubeControllerManager : undefined;
   const dir = await mkdtemp(join(tmpdir(), "k3-control-plane-"));
   try {
     const pkiDir = join(dir, "pki");
@@ -78,7 +89,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (certs.exitCode !== 0) throw new Error(`cannot create certificates: ${certs.stderr.trim()}`);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await startOnce({ ...options, binaries, dir, pkiDir, report });
+        return await startOnce({ ...options, binaries, controllerManager, dir, pkiDir, report });
       } catch (error) {
         // A port chosen free can be taken before our child binds it: choose again.
         if (!(error instanceof PortTakenError) || attempt === maxAttempts) throw error;
@@ -95,6 +106,8 @@ class PortTakenError extends Error {}
 
 interface StartOnceOptions extends ControlPlaneOptions {
   binaries: BinaryPaths;
+  /** Path of kube-controller-manager when the controllers run. */
+  controllerManager: string | undefined;
   dir: string;
   pkiDir: string;
   report: Reporter;
@@ -119,22 +132,33 @@ async function startOnce(options: StartOnceOptions): Promise<ControlPlane> {
     children.unshift({ name, executable, logFile, child });
   };
   spawn("etcd", binaries.etcd, etcdArgs({ dir, etcdUrl, peerUrl: `http://127.0.0.1:${peerPort}` }));
-  spawn("kube-apiserver", binaries.kubeApiserver, apiserverArgs({ pkiDir, etcdUrl, server, apiPort }));
+  spawn("kube-apiserver", binaries.kubeApiserver, apiserverArgs({ pkiDir, etcdUrl, server, apiPort, serviceAccountAdmission: options.controllerManager !== undefined }));
 
   const state: ControlPlaneState = {
     dir, pkiDir, kubeconfigPath, stateFile, server, etcdUrl,
     apiserverMetricsUrl: `${server}/metrics`,
-    processes: children.map(({ name, child, executable }) => ({ name, pid: child.pid ?? -1, executable })),
+    processes: [],
     ownerPid: detached ? null : process.pid,
+  };
+  const saveState = async (): Promise<void> => {
+    state.processes = children.map(({ name, child, executable }) => ({ name, pid: child.pid ?? -1, executable }));
+    await writeFile(stateFile, JSON.stringify(state, null, 2));
   };
   // Saved before waiting, so that even a start interrupted now is found and cleaned up later.
   await mkdir(dirname(stateFile), { recursive: true });
-  await writeFile(stateFile, JSON.stringify(state, null, 2));
+  await saveState();
   const forgetExitCleanup = detached ? () => undefined : onParentExit(() => killNow(state));
 
   try {
     await writeFile(kubeconfigPath, await adminKubeconfig(pkiDir, server), { mode: 0o600 });
-    await waitReady({ pkiDir, server, deadline: started + (options.readyTimeoutMs ?? 90_000), exited });
+    const deadline = started + (options.readyTimeoutMs ?? 90_000);
+    await waitReady({ pkiDir, server, deadline, exited });
+    if (options.controllerManager) {
+      // After the apiserver is ready: kube-controller-manager gives up if it is not soon enough.
+      spawn("kube-controller-manager", options.controllerManager, controllerManagerArgs({ pkiDir, kubeconfigPath }));
+      await saveState();
+      await waitControllersRunning({ pkiDir, server, deadline, exited });
+    }
   } catch (error) {
     const logs = await Promise.all(children.map(async ({ name, logFile }) => `--- ${name} (last lines of ${logFile}):\n${await tail(logFile)}`));
     // Everything but the certificates goes, so that a retry starts clean.
@@ -175,7 +199,19 @@ function etcdArgs(o: { dir: string; etcdUrl: string; peerUrl: string }): string[
   ];
 }
 
-function apiserverArgs(o: { pkiDir: string; etcdUrl: string; server: string; apiPort: number }): string[] {
+function controllerManagerArgs(o: { pkiDir: string; kubeconfigPath: string }): string[] {
+  return [
+    `--kubeconfig=${o.kubeconfigPath}`,
+    `--controllers=${controlPlaneControllers.join(",")}`,
+    `--service-account-private-key-file=${join(o.pkiDir, "sa.key")}`,
+    `--root-ca-file=${join(o.pkiDir, "ca.crt")}`,
+    "--leader-elect=false",
+    // No HTTPS endpoint: nothing reads its metrics, and no port to choose.
+    "--secure-port=0",
+  ];
+}
+
+function apiserverArgs(o: { pkiDir: string; etcdUrl: string; server: string; apiPort: number; serviceAccountAdmission: boolean }): string[] {
   const pki = (file: string): string => join(o.pkiDir, file);
   return [
     `--etcd-servers=${o.etcdUrl}`,
@@ -191,9 +227,9 @@ function apiserverArgs(o: { pkiDir: string; etcdUrl: string; server: string; api
     `--service-account-signing-key-file=${pki("sa.key")}`,
     "--service-cluster-ip-range=10.0.0.0/24",
     "--allow-privileged=true",
-    // As envtest: no controller-manager runs, so no token controller creates the "default"
+    // As envtest: without a controller-manager no controller creates the "default"
     // ServiceAccount this admission plugin would demand of every pod.
-    "--disable-admission-plugins=ServiceAccount",
+    ...(o.serviceAccountAdmission ? [] : ["--disable-admission-plugins=ServiceAccount"]),
   ];
 }
 
@@ -210,6 +246,18 @@ async function waitReady(o: { pkiDir: string; server: string; deadline: number; 
     if (await readyzAnswersOk({ url: `${o.server}/readyz`, ca: ca!, cert: cert!, key: key! })) return;
     if (Date.now() > o.deadline) throw new Error(`${o.server}/readyz did not answer 200 in time`);
     await sleep(100);
+  }
+}
+
+/** Waits until the ServiceAccount controller has made `default/default`: the controllers run. */
+async function waitControllersRunning(o: { pkiDir: string; server: string; deadline: number; exited: Map<string, number | null> }): Promise<void> {
+  const [ca, cert, key] = await Promise.all(["ca.crt", "admin.crt", "admin.key"].map((file) => readFile(join(o.pkiDir, file))));
+  for (;;) {
+    const [exit] = o.exited;
+    if (exit) throw new Error(`${exit[0]} exited with code ${exit[1]} during start`);
+    if (await readyzAnswersOk({ url: `${o.server}/api/v1/namespaces/default/serviceaccounts/default`, ca: ca!, cert: cert!, key: key! })) return;
+    if (Date.now() > o.deadline) throw new Error("kube-controller-manager did not create the default ServiceAccount in time");
+    await sleep(200);
   }
 }
 

@@ -48,6 +48,14 @@ describe("kubernetesWrapper", () => {
     expect(renderToolsGo(wrapper)).toContain('\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n');
   });
 
+  it("imports the commands it is asked for instead of the control plane's (the cluster components)", () => {
+    const imports = ["k8s.io/kubernetes/cmd/kubelet", "k8s.io/kubernetes/cmd/kube-controller-manager"];
+    const tools = renderToolsGo(kubernetesWrapper({ upstreamGoMod: kubernetesGoMod, version: "v1.34.4", stagingVersion: "v0.34.4", imports }));
+    expect(tools).toContain('\t_ "k8s.io/kubernetes/cmd/kubelet"\n');
+    expect(tools).toContain('\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n');
+    expect(tools).not.toContain("kube-apiserver");
+  });
+
   it("refuses a go.mod that names no staging module (the wrapper would not build)", () => {
     expect(() => kubernetesWrapper({ upstreamGoMod: "module x\n\ngo 1.24\n", version: "v1.34.4", stagingVersion: "v0.34.4" })).toThrow(/no staging/);
   });

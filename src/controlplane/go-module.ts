@@ -54,11 +54,15 @@ export function parseGoMod(text: string): GoModFacts {
   return { go, godebug, localReplaces };
 }
 
+/** The commands the control plane's wrapper builds by default. */
+export const controlPlaneCommands = ["k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kubectl"];
+
 /**
- * The wrapper for kube-apiserver and kubectl: requires k8s.io/kubernetes and pins every
- * staging module it replaces locally (`k8s.io/api => ./staging/…`) to its published twin.
+ * The wrapper for Kubernetes commands (by default kube-apiserver and kubectl): requires
+ * k8s.io/kubernetes and pins every staging module it replaces locally
+ * (`k8s.io/api => ./staging/…`) to its published twin.
  */
-export function kubernetesWrapper(options: { upstreamGoMod: string; version: string; stagingVersion: string }): WrapperModule {
+export function kubernetesWrapper(options: { upstreamGoMod: string; version: string; stagingVersion: string; imports?: string[] }): WrapperModule {
   const facts = parseGoMod(options.upstreamGoMod);
   const staging = facts.localReplaces.filter((path) => path.startsWith("k8s.io/"));
   if (staging.length === 0) throw new Error("k8s.io/kubernetes go.mod lists no staging modules");
@@ -67,7 +71,7 @@ export function kubernetesWrapper(options: { upstreamGoMod: string; version: str
     godebug: facts.godebug,
     requires: { "k8s.io/kubernetes": options.version },
     replaces: Object.fromEntries(staging.map((path) => [path, options.stagingVersion])),
-    imports: ["k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kubectl"],
+    imports: options.imports ?? controlPlaneCommands,
   };
 }
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { binaryPaths, cacheDir, versions } from "./versions.js";
+import { binaryPaths, cacheDir, clusterBinaryPaths, versions } from "./versions.js";
 
 describe("cacheDir", () => {
   it.each([
@@ -22,5 +22,18 @@ describe("binaryPaths", () => {
     expect(paths.etcd).toBe(join("/cache/bin", `etcd-${versions.etcd}`, "etcd"));
     expect(paths.helm).toBe(join("/cache/bin", `helm-${versions.helm}`, "helm"));
     expect(paths.certgen).toMatch(/^\/cache\/bin\/certgen-[0-9a-f]{12}\/certgen$/);
+  });
+});
+
+describe("clusterBinaryPaths", () => {
+  it("keeps the on-request cluster components in a folder of their own, keyed by the Kubernetes version", () => {
+    const dir = join("/cache/bin", `k8s-cluster-${versions.kubernetes}`);
+    expect(clusterBinaryPaths("/cache")).toEqual({
+      kubeControllerManager: join(dir, "kube-controller-manager"),
+      kubeScheduler: join(dir, "kube-scheduler"),
+      kubelet: join(dir, "kubelet"),
+    });
+    // Building them replaces their folder as a whole: it must not be the control plane's.
+    expect(dir).not.toBe(join("/cache/bin", `k8s-${versions.kubernetes}`));
   });
 });

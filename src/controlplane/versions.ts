@@ -25,6 +25,27 @@ export interface BinaryPaths {
   certgen: string;
 }
 
+/**
+ * Paths of the cluster components beyond the control plane (a node and its controllers),
+ * built only on request: `control-plane build --cluster`, or {@link ensureClusterBinaries}
+ * from a test setup that wants garbage collection or a kubelet.
+ */
+export interface ClusterBinaryPaths {
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubelet: string;
+}
+
+/** Where each cluster component lives (or will live) under `cache`; nothing is checked on disk. */
+export function clusterBinaryPaths(cache: string = cacheDir()): ClusterBinaryPaths {
+  const dir = join(cache, "bin", `k8s-cluster-${versions.kubernetes}`);
+  return {
+    kubeControllerManager: join(dir, "kube-controller-manager"),
+    kubeScheduler: join(dir, "kube-scheduler"),
+    kubelet: join(dir, "kubelet"),
+  };
+}
+
 /** The cache folder: `$K3_OPERATOR_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/k3-operator`. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.K3_OPERATOR_CACHE) return env.K3_OPERATOR_CACHE;
