@@ -87,7 +87,8 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     logger,
     metrics: deps.metrics.reconciler(kind.resource.kind),
     pollIntervalMs: deps.pollIntervalMs,
-    stalledReasons: [reasons.awaitingOAuthCode, reasons.credentialInvalid, reasons.pipelineDeleted],
+    // Sub-steps say themselves when they wait for a person; a deleted pipeline is reported by observe.
+    stalledReasons: [reasons.pipelineDeleted],
   });
   deps.metrics.trackResources(kind.resource.kind, () => informer.list());
   return new Controller<T>({

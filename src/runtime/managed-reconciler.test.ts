@@ -496,7 +496,7 @@ describe("ManagedReconciler: kstatus conditions, dependencies, sub-steps, action
         return Promise.resolve({ status: { oauthUrl: "https://consent" }, wait: { reason: "AwaitingOAuthCode", message: "open the URL", stalled: true } });
       },
     }];
-    const result = await world.reconciler({ stalledReasons: ["AwaitingOAuthCode"] }).reconcile(seed(world));
+    const result = await world.reconciler().reconcile(seed(world));
     expect(world.log).toEqual(["finalizer+", "refs", "connect", "step", "status"]);
     expect(result).toEqual({ kind: "requeueAfter", ms: 2_000 });
     expect(condOf(world, "Ready")).toMatchObject({ status: "False", reason: "AwaitingOAuthCode", message: "open the URL" });

@@ -107,6 +107,8 @@ class Pass<T extends ManagedObject> {
   subject: string | undefined;
   /** the soonest re-check any part of the pass asked for */
   pollHint: number | undefined;
+  /** a sub-step waits for a person (kstatus Stalled whatever its reason) */
+  waitsForPerson = false;
 
   poll(ms: number | undefined): void {
     if (ms !== undefined) this.pollHint = Math.min(this.pollHint ?? Infinity, ms);
@@ -248,6 +250,7 @@ export class ManagedReconciler<T extends ManagedObject> {
   private wait(pass: Pass<T>, wait: Waiting): ReconcileResult {
     pass.set(waiting(wait.reason, this.bounded(wait.message)));
     pass.set(reconcileSuccess());
+    pass.waitsForPerson = wait.stalled === true;
     pass.poll(wait.pollAfterMs);
     return this.requeue(pass.pollHint ?? this.notReadyPoll(pass.obj));
   }
@@ -472,7 +475,7 @@ export class ManagedReconciler<T extends ManagedObject> {
     const synced = getCondition(list, ConditionType.Synced);
     let conditions = removeCondition(removeCondition(list, ConditionType.Reconciling), ConditionType.Stalled);
     if (ready?.status !== "True") {
-      const stalledBy = [synced, ready].find((c) => c && c.status === "False" && this.stalledReasons.has(c.reason));
+      const stalledBy = pass.waitsForPerson ? ready : [synced, ready].find((c) => c && c.status === "False" && this.stalledReasons.has(c.reason));
       const cause = stalledBy ?? (synced?.status === "False" ? synced : ready);
       const type = stalledBy ? ConditionType.Stalled : ConditionType.Reconciling;
       const previous = getCondition(list, type);
