@@ -42,6 +42,7 @@ describe("Controller", () => {
     const reconciled: string[] = [];
     const secrets = new Informer<KubeObject>({ kube, resource: CoreTypes.Secret, random: () => 0.5 });
     const reconciledResults = vi.fn();
+    const forgotten: string[] = [];
     // widgets a and b reference Secret n/conn
     informer.addIndex("secrets", (w) => (w.metadata?.name === "a" || w.metadata?.name === "b" ? ["n/conn"] : []));
     const controller = new Controller<KubeObject>({
@@ -54,12 +55,13 @@ describe("Controller", () => {
           await kube.patch(widgets, { namespace: "n", name: obj.metadata!.name! }, { type: "merge", body: { status: { seen: reconciled.length } } }, { subresource: "status" });
           return results(obj);
         },
+        forget: (obj) => void forgotten.push(obj.metadata!.name!),
       },
       watches: [{ informer: secrets, index: "secrets" }],
       resyncPeriodMs,
       metrics: { reconciled: reconciledResults },
     });
-    return { kube, controller, reconciled, reconciledResults };
+    return { kube, controller, reconciled, reconciledResults, forgotten };
   }
   const flush = () => vi.advanceTimersByTimeAsync(1);
 
@@ -119,6 +121,17 @@ describe("Controller", () => {
     await kube.create(CoreTypes.Secret, { metadata: { namespace: "n", name: "unrelated" } });
     await flush();
     expect(reconciled.sort()).toEqual(["a", "b"]);
+    await controller.stop();
+  });
+
+  it("an object gone from the cache is forgotten by the reconciler (no state kept per deleted object)", async () => {
+    const { kube, controller, forgotten } = setup();
+    kube.seed(widgets, { metadata: { namespace: "n", name: "a" } });
+    await controller.start();
+    await flush();
+    await kube.delete(widgets, { namespace: "n", name: "a" });
+    await flush();
+    expect(forgotten).toEqual(["a"]);
     await controller.stop();
   });
 

@@ -12,6 +12,8 @@ import { WorkQueue, type WorkQueueOptions } from "./work-queue.js";
 /** Anything that can reconcile one object (the managed reconciler, or a hand-written one). */
 export interface Reconciler<T extends KubeObject> {
   reconcile(obj: T): Promise<ReconcileResult>;
+  /** drops what it remembers about an object that is gone from the cache */
+  forget?(obj: T): void;
 }
 
 /**
@@ -81,7 +83,10 @@ export class Controller<T extends KubeObject> implements Runnable {
       onUpdate: (oldObj, newObj) => {
         if (needsReconcile(oldObj, newObj)) add(newObj);
       },
-      onDelete: add,
+      onDelete: (obj) => {
+        options.reconciler.forget?.(obj);
+        add(obj);
+      },
     });
     for (const watch of options.watches ?? []) {
       const enqueue = (obj: KubeObject): void => {

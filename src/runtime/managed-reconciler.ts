@@ -174,6 +174,13 @@ export class ManagedReconciler<T extends ManagedObject> {
     this.stalledReasons = new Set([Reason.InvalidSpec, Reason.Unauthorized, Reason.NotFound, ...(options.stalledReasons ?? [])]);
   }
 
+  /** Drops the hold and poll state of an object that is gone. */
+  forget(obj: T): void {
+    const uid = obj.metadata?.uid ?? "";
+    this.rejected.delete(uid);
+    this.notReadyPasses.delete(uid);
+  }
+
   /** Reconciles `obj` once and says when to come back. Never throws. */
   async reconcile(obj: T): Promise<ReconcileResult> {
     const pass = new Pass(obj, this.now);

@@ -84,6 +84,11 @@ export class RunReconciler<T extends ManagedObject> {
     this.now = options.now ?? ((): Date => new Date());
   }
 
+  /** Drops the note of a started run of an object that is gone. */
+  forget(obj: T): void {
+    this.startedRuns.delete(obj.metadata?.uid ?? objectKey(obj));
+  }
+
   /** Reconciles `obj` once and says when to come back. Never throws. */
   async reconcile(obj: T): Promise<ReconcileResult> {
     const status: Status = { ...(statusOf(obj) ?? {}) };
