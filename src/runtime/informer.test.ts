@@ -220,3 +220,25 @@ describe("Informer indexes", () => {
     await informer.stop();
   });
 });
+
+describe("Informer transform", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("caches objects without managedFields by default, listed or watched", async () => {
+    const { kube, informer } = setup();
+    kube.seed(widgets, { metadata: { namespace: "a", name: "listed", managedFields: [{ manager: "kubectl" }] } });
+    informer.start();
+    await informer.waitForSync();
+    await vi.waitFor(() => expect(kube.openWatches("widgets")).toHaveLength(1));
+    await kube.create(widgets, { metadata: { namespace: "a", name: "watched", managedFields: [{ manager: "kubectl" }] } });
+    expect(informer.get("a/listed")?.metadata).not.toHaveProperty("managedFields");
+    expect(informer.get("a/watched")?.metadata).not.toHaveProperty("managedFields");
+    expect(informer.get("a/watched")?.metadata?.name).toBe("watched");
+    await informer.stop();
+  });
+});

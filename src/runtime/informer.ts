@@ -33,6 +33,11 @@ export interface InformerOptions {
   healthyAfterMs?: number;
   /** list page size; 500 unless given */
   pageSize?: number;
+  /**
+   * Applied to every object before it is cached (client-go's SetTransform): drop what nobody
+   * reads. By default `metadata.managedFields` goes, often the larger half of a small object.
+   */
+  transform?: <O extends KubeObject>(obj: O) => O;
   logger?: Logger;
   random?: Random;
 }
@@ -59,10 +64,11 @@ export class Informer<T extends KubeObject> {
   constructor(options: InformerOptions) {
     this.logger = (options.logger ?? noopLogger).child({ informer: options.resource.plural });
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
+    const transform = options.transform ?? withoutManagedFields;
     const sink: ReflectorSink<T> = {
-      replace: (ns, items) => this.replace(ns, items),
-      upsert: (obj) => this.upsert(obj),
-      remove: (obj) => this.remove(obj),
+      replace: (ns, items) => this.replace(ns, items.map(transform)),
+      upsert: (obj) => this.upsert(transform(obj)),
+      remove: (obj) => this.remove(transform(obj)),
     };
     this.reflectors = namespaces.map((namespace) => {
       const reflector: Reflector<T> = new Reflector<T>(
@@ -227,4 +233,11 @@ function removeFromIndex(index: Map<string, Set<string>>, values: string[], key:
     keys?.delete(key);
     if (keys?.size === 0) index.delete(value);
   }
+}
+
+/** The object without `metadata.managedFields` (server-side apply bookkeeping the operator never reads). */
+export function withoutManagedFields<O extends KubeObject>(obj: O): O {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
