@@ -559,6 +559,24 @@ describe("ManagedReconciler: kstatus conditions, dependencies, sub-steps, action
     expect(await reconciler.reconcile(obj)).toEqual({ kind: "requeueAfter", ms: 300_000 });
   });
 
+  it.each([
+    { reason: "a new object (no finalizer yet): never created, no owner-label lookup needed", given: {}, neverCreated: true },
+    { reason: "an object with our finalizer: a create may have happened", given: { finalizer: true }, neverCreated: false },
+    { reason: "an observed-only object is never created, but says so by policy, not by this flag", given: { spec: { managementPolicy: "ObserveOnly", externalId: "r9" } }, neverCreated: false },
+  ])("observe is told whether a create was ever attempted: $reason", async ({ given, neverCreated }) => {
+    const world = newWorld();
+    const seen: (boolean | undefined)[] = [];
+    const connect = world.adapter.connector.connect;
+    world.adapter.connector = {
+      connect: async (obj) => {
+        const client = await connect(obj);
+        return { ...client, observe: (o, ctx) => (seen.push(ctx?.neverCreated), client.observe(o, ctx)) };
+      },
+    };
+    await world.reconciler().reconcile(seed(world, given));
+    expect(seen[0]).toBe(neverCreated);
+  });
+
   it("condition messages are the adapter's stable summary, bounded in length; the detail is not in status", async () => {
     const world = newWorld();
     world.faults.create = { cls: "transient" };

@@ -109,6 +109,8 @@ class Pass<T extends ManagedObject> {
   pollHint: number | undefined;
   /** a sub-step waits for a person (kstatus Stalled whatever its reason) */
   waitsForPerson = false;
+  /** the object carried the finalizer when the pass began (so a create may have been attempted) */
+  readonly hadFinalizer: boolean;
 
   poll(ms: number | undefined): void {
     if (ms !== undefined) this.pollHint = Math.min(this.pollHint ?? Infinity, ms);
@@ -119,8 +121,10 @@ class Pass<T extends ManagedObject> {
   constructor(
     public obj: T,
     private readonly now: () => Date,
+    finalizer: string,
   ) {
     this.status = { ...(statusOf(obj) ?? {}) };
+    this.hadFinalizer = obj.metadata?.finalizers?.includes(finalizer) ?? false;
   }
 
   set(cond: ConditionLike): void {
@@ -183,7 +187,7 @@ export class ManagedReconciler<T extends ManagedObject> {
 
   /** Reconciles `obj` once and says when to come back. Never throws. */
   async reconcile(obj: T): Promise<ReconcileResult> {
-    const pass = new Pass(obj, this.now);
+    const pass = new Pass(obj, this.now, this.options.finalizer);
     let result: ReconcileResult;
     try {
       result = await this.run(pass);
@@ -364,7 +368,8 @@ export class ManagedReconciler<T extends ManagedObject> {
 
   /** Observes and takes in what the adapter reports; a notFound-class error means the object does not exist. */
   private async observe(pass: Pass<T>, client: ExternalClient<T>): Promise<ExternalObservation> {
-    const observed = await this.call(pass, "observe", () => client.observe(pass.obj)).catch((err: unknown): ExternalObservation => {
+    const neverCreated = !pass.hadFinalizer && this.managementPolicy(pass.obj) === "Full" && !pass.obj.metadata?.deletionTimestamp;
+    const observed = await this.call(pass, "observe", () => client.observe(pass.obj, { neverCreated })).catch((err: unknown): ExternalObservation => {
       if (this.classify(err) === "notFound") return { exists: false, upToDate: false };
       throw err;
     });

@@ -98,6 +98,16 @@ export interface ExternalObservation {
   events?: RecordedEvent[];
 }
 
+/** What the reconciler knows that observe may use. */
+export interface ObserveContext {
+  /**
+   * The object had no finalizer when the pass began. The finalizer is written before the first
+   * create, so no create was ever attempted and a lookup by owner labels cannot find anything:
+   * skip it (one read less per new object). False on every later pass, so crash safety is kept.
+   */
+  neverCreated: boolean;
+}
+
 /** Passed to `create` so a retried create is recognised by the service (AIP-155 `request_id`). */
 export interface CreateContext {
   /** a UUID derived from the object's uid (and the id of a lost predecessor): the same on every retry of this create */
@@ -130,7 +140,7 @@ export interface ExternalUpdate {
  */
 export interface ExternalClient<T extends ManagedObject> {
   /** Finds the remote object (recorded id, else spec.externalId, else owner labels). A missing object is `exists: false`, not an error. */
-  observe(obj: T): Promise<ExternalObservation>;
+  observe(obj: T, ctx?: ObserveContext): Promise<ExternalObservation>;
   /** Creates the remote object; see the crash-safety contract above. */
   create(obj: T, ctx: CreateContext): Promise<ExternalCreation>;
   /** Makes the remote object match the spec. */

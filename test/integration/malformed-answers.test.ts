@@ -65,6 +65,9 @@ describe("malformed answers", () => {
     await apply(pipeline(ns, "first"));
     await ready(ns, "first");
     const strangers = (await k3.pipeline.listPipelines({ pageSize: 1000 })).pipelines.map((p) => ({ id: p.id, uid: p.labels["k3.dodil.io/uid"] }));
+    // The create's answer is lost, so the next pass must find the pipeline by its owner labels —
+    // and the service ignores the label filter while it looks.
+    service.emulator.faults.loseAnswerNext("CreatePipeline", 1);
     service.emulator.faults.malformNext("ListPipelines", "ignore-filter", 3);
     await apply(pipeline(ns, "second"));
     const second = await ready(ns, "second");

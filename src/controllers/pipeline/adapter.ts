@@ -48,11 +48,11 @@ async function findByOwner(k3: K3Client, obj: K3Pipeline): Promise<pipelinev1.Pi
 function newPipelineClient(k3: K3Client, catalogs: TemplateCatalogs): ExternalClient<K3Pipeline> {
   let observed: pipelinev1.Pipeline | undefined;
   return {
-    async observe(obj): Promise<ExternalObservation> {
+    async observe(obj, ctx): Promise<ExternalObservation> {
       const id = obj.status?.pipelineId || obj.spec.externalId;
       observed = id ? await getById(k3, id) : undefined;
       // No id recorded (or it vanished): a create whose answer was lost is found by its owner labels.
-      if (!observed && !obj.spec.externalId) observed = await findByOwner(k3, obj);
+      if (!observed && !obj.spec.externalId && !ctx?.neverCreated) observed = await findByOwner(k3, obj);
       if (!observed) return { exists: false, upToDate: false };
       const upToDate = pipelineDiff(observed, desiredPipeline(obj)).length === 0;
       const ready =

@@ -94,10 +94,10 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
   };
 
   return {
-    async observe(obj): Promise<ExternalObservation> {
+    async observe(obj, ctx): Promise<ExternalObservation> {
       const id = obj.status?.ruleId || obj.spec.externalId;
       observed = id ? await getById(k3, id) : undefined;
-      if (!observed && !obj.spec.externalId) observed = await findByOwner(k3, obj);
+      if (!observed && !obj.spec.externalId && !ctx?.neverCreated) observed = await findByOwner(k3, obj);
       if (!observed) return { exists: false, upToDate: false };
       const resolved = resolveRuleIds(obj, options);
       const upToDate = !resolved.ready || ruleDiff(observed, desiredRule(obj, resolved)).length === 0;

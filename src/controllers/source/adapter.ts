@@ -75,7 +75,7 @@ function newSourceClient(k3: K3Client, options: SourceAdapterOptions): ExternalC
     steps: [credential],
     actions: newSyncActions(k3, () => observed?.id ?? ""),
 
-    async observe(obj): Promise<ExternalObservation> {
+    async observe(obj, ctx): Promise<ExternalObservation> {
       if (obj.spec.type === "InternalS3") {
         observed = obj.status?.sourceId ? await getById(k3, obj.status.sourceId) : undefined;
         observed ??= await findInternal(k3);
@@ -83,7 +83,7 @@ function newSourceClient(k3: K3Client, options: SourceAdapterOptions): ExternalC
         const id = obj.status?.sourceId || obj.spec.externalId;
         observed = id ? await getById(k3, id) : undefined;
         // No id recorded (or it vanished): a create whose answer was lost is found by its owner labels.
-        if (!observed && !obj.spec.externalId) observed = await findByOwner(k3, obj);
+        if (!observed && !obj.spec.externalId && !ctx?.neverCreated) observed = await findByOwner(k3, obj);
       }
       if (!observed) return { exists: false, upToDate: false };
       const upToDate = obj.spec.type === "InternalS3" || sourceDiff(observed, desiredSource(obj, credential.credentialId(obj))).length === 0;
