@@ -7,6 +7,8 @@
 //   controllers   adapters: the apiserver through runtime, K3 through src/grpc's client (not gen/)
 //   emulator      a gRPC server of its own: gen/ allowed, nothing of the operator
 //   controlplane  builds and runs the local cluster: nothing of the operator or the service
+//   cli           the kubectl-k3 plugin: the apiserver through runtime's client, CR types from api;
+//                 no gRPC (it drives the operator through objects), no controllers or wiring
 //   src/*.ts      wiring (operator, main, config, preflight): no gen/, emulator or controlplane
 import tseslint from "typescript-eslint";
 
@@ -61,6 +63,11 @@ export const layering = [
     packages: [kubeClient, grpcJs],
     folders: ["runtime/**", "grpc/**", "api/**", "controllers/**", "emulator/**", "operator.js", "main.js", "config.js"],
     why: "src/controlplane builds and runs the local cluster; it knows nothing of the operator (DESIGN §2).",
+  }),
+  layer(["src/cli/**/*.ts"], {
+    packages: [kubeClient, grpcJs],
+    folders: ["grpc/**", "controllers/**", "emulator/**", "controlplane/**", "operator.js", "main.js", "config.js"],
+    why: "The kubectl plugin talks to the apiserver through src/runtime and drives the operator through objects, never the K3 service or the operator's insides (DESIGN §2).",
   }),
   layer(["src/*.ts"], {
     packages: [kubeClient, grpcJs],
