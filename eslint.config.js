@@ -7,8 +7,8 @@
 //   controllers   adapters: the apiserver through runtime, K3 through src/grpc's client (not gen/)
 //   emulator      a gRPC server of its own: gen/ allowed, nothing of the operator
 //   controlplane  builds and runs the local cluster: nothing of the operator or the service
-//   cli           the kubectl-k3 plugin: the apiserver through runtime's client, CR types from api;
-//                 no gRPC (it drives the operator through objects), no controllers or wiring
+//   cli           the kubectl-k3 plugin: the apiserver through runtime's client, CR types from api,
+//                 K3 (templates only) through src/grpc's client; no gen/, controllers or wiring
 //   src/*.ts      wiring (operator, main, config, preflight): no gen/, emulator or controlplane
 import tseslint from "typescript-eslint";
 
@@ -66,8 +66,8 @@ export const layering = [
   }),
   layer(["src/cli/**/*.ts"], {
     packages: [kubeClient, grpcJs],
-    folders: ["grpc/**", "controllers/**", "emulator/**", "controlplane/**", "operator.js", "main.js", "config.js"],
-    why: "The kubectl plugin talks to the apiserver through src/runtime and drives the operator through objects, never the K3 service or the operator's insides (DESIGN §2).",
+    folders: ["grpc/gen/**", "controllers/**", "emulator/**", "controlplane/**", "operator.js", "main.js", "config.js"],
+    why: "The kubectl plugin reaches the apiserver through src/runtime and K3 through src/grpc's client, never gen/ or the operator's insides (DESIGN §2).",
   }),
   layer(["src/*.ts"], {
     packages: [kubeClient, grpcJs],

@@ -21,6 +21,8 @@ export interface GlobalFlags {
   /** how long --wait and oauth wait, in milliseconds */
   timeoutMs: number;
   help: boolean;
+  /** templates: how to reach the K3 service (the operator's flag names and env twins) */
+  k3: { endpoint?: string; tokenFile?: string; insecure: boolean; caFile?: string; connection?: string };
 }
 
 /** A parsed command line: the subcommand, its positional arguments and the flags. */
@@ -41,8 +43,8 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * factor;
 }
 
-/** Parses argv (without node and the script) of `kubectl k3`. */
-export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+/** Parses argv (without node and the script) of `kubectl k3`; `env` supplies the K3_* twins of the --k3-* flags. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ParsedArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -60,6 +62,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
         keys: { type: "string" },
         timeout: { type: "string", default: "10m" },
         help: { type: "boolean", short: "h", default: false },
+        "k3-endpoint": { type: "string" },
+        "k3-token-file": { type: "string" },
+        "k3-insecure": { type: "boolean" },
+        "k3-ca-file": { type: "string" },
+        connection: { type: "string" },
       },
     });
   } catch (cause) {
@@ -83,6 +90,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       keys: (values.keys ?? "").split(",").map((k) => k.trim()).filter(Boolean),
       timeoutMs: parseDuration(values.timeout),
       help: values.help,
+      k3: {
+        endpoint: values["k3-endpoint"] ?? (env["K3_ENDPOINT"] || undefined),
+        tokenFile: values["k3-token-file"] ?? (env["K3_TOKEN_FILE"] || undefined),
+        insecure: values["k3-insecure"] ?? ["true", "1"].includes(env["K3_INSECURE"] ?? ""),
+        caFile: values["k3-ca-file"] ?? (env["K3_CA_FILE"] || undefined),
+        connection: values.connection,
+      },
     },
   };
 }
@@ -99,9 +113,12 @@ Usage:
                                           start a K3IngestJob of a K3IngestRule
   kubectl k3 jobs [RULE]                  recent K3IngestJobs with their failed objects
   kubectl k3 oauth SOURCE                 print the consent URL, read the code, store it, wait
+  kubectl k3 templates [NAME]             the template catalog and each version's parameters;
+                                          needs --k3-endpoint E --k3-token-file F [--k3-insecure]
+                                          [--k3-ca-file F] (or K3_ENDPOINT, ...), or --connection SECRET
 
 Flags:
   --kubeconfig PATH   --context NAME   -n, --namespace NS   -A, --all-namespaces
   -o, --output json|yaml   --timeout 10m (of --wait and oauth)   -h, --help
-Exit codes: 0 done, 1 the run failed or timed out, 2 a usage or connection error.
+Exit codes: 0 done, 1 a failed run, a timeout or an API error, 2 a usage error.
 NO_COLOR or output that is not a terminal: no colours, plain lines instead of progress bars.`;

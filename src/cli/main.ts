@@ -7,6 +7,7 @@ import { FollowTimeout } from "./follow.js";
 import { listJobs, runJob } from "./jobs.js";
 import { oauthConsent } from "./oauth.js";
 import { requestRun } from "./sync.js";
+import { showTemplates } from "./templates.js";
 import { showTree } from "./tree.js";
 
 type Command = (ctx: CliContext, args: string[]) => Promise<number>;
@@ -32,13 +33,14 @@ const commands: Record<string, Command> = {
   run: one("K3IngestRule name", runJob),
   jobs: atMostOne("K3IngestRule name", listJobs),
   oauth: one("K3Source name", oauthConsent),
+  templates: atMostOne("template name", showTemplates),
 };
 
 /** Runs the plugin with `argv` (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[], streams: Streams = { out: process.stdout, err: process.stderr, in: process.stdin }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let parsed: ParsedArgs;
   try {
-    parsed = parseCommandLine(argv);
+    parsed = parseCommandLine(argv, env);
     if (parsed.flags.help || parsed.command === "help") {
       streams.out.write(`${usage}\n`);
       return 0;

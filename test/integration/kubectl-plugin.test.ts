@@ -35,9 +35,9 @@ const chain = (ns: string, trigger = "Manual") => [
 ];
 const apply = (...objs: object[]): Promise<string> => kubectlOk(["apply", "-f", "-"], { input: objs.map((o) => stringify(o)).join("---\n") });
 
-/** The environment of a user shell with the plugin's folder on PATH; NO_COLOR unset. */
+/** The environment of a user shell with the plugin's folder on PATH; NO_COLOR and the K3_* connection unset. */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const { NO_COLOR: _, FORCE_COLOR: __, ...env } = process.env;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "NO_COLOR" && key !== "FORCE_COLOR" && !key.startsWith("K3_")));
   return { ...env, PATH: `${pluginPath}${delimiter}${process.env["PATH"] ?? ""}`, ...extra };
 }
 
@@ -236,6 +236,29 @@ describe("kubectl k3", () => {
     const again = await plugin(["oauth", "drive", "-n", ns]);
     expect(again.exitCode).toBe(0);
     expect(again.stderr).toContain("ready already");
+  });
+
+  test("templates: the catalog with each parameter, through the operator-wide flags or a namespace's connection Secret", async () => {
+    const ns = pool.next();
+    const flags = ["--k3-endpoint", service.emulator.address, "--k3-insecure", "--k3-token-file", service.tokenFile];
+    const catalog = await plugin(["templates", ...flags]);
+    expect(catalog.exitCode).toBe(0);
+    expect(catalog.stdout).toMatch(/^document-chunker {2}latest \S+/m);
+    expect(catalog.stdout).toMatch(/^ {4}chunkSize {2}integer\b/m);
+    const one = JSON.parse((await plugin(["templates", "document-chunker", "-o", "json", ...flags])).stdout) as { items: { name: string; versions: { version: string; parameters: { name: string }[] }[] }[] };
+    expect(one.items.map((t) => t.name)).toEqual(["document-chunker"]);
+    expect(one.items[0]!.versions.map((v) => v.version)).toContain("1.1.0");
+    expect(one.items[0]!.versions.flatMap((v) => v.parameters.map((p) => p.name))).toContain("chunkSize");
+    // the same through a connection Secret, as objects with spec.connectionRef use
+    const token = (await readFile(service.tokenFile, "utf8")).trim();
+    await apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "k3-conn", namespace: ns }, type: "k3.dodil.io/connection", stringData: { token, endpoint: service.emulator.address, insecure: "true" } });
+    const viaSecret = await plugin(["templates", "document-chunker", "-n", ns, "--connection", "k3-conn"]);
+    expect(viaSecret.exitCode).toBe(0);
+    expect(viaSecret.stdout).toMatch(/^ {2}1\.1\.0/m);
+    // no connection at all: a usage error naming the flags
+    const none = await plugin(["templates"]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain("--k3-endpoint and --k3-token-file");
   });
 
   test("oauth: a code the service refuses ends with exit 1 and the operator's reason", async () => {
