@@ -7,7 +7,6 @@ import { FollowTimeout } from "./follow.js";
 import { listJobs, runJob } from "./jobs.js";
 import { oauthConsent } from "./oauth.js";
 import { requestRun } from "./sync.js";
-import { showTemplates } from "./templates.js";
 import { showTree } from "./tree.js";
 
 type Command = (ctx: CliContext, args: string[]) => Promise<number>;
@@ -33,7 +32,8 @@ const commands: Record<string, Command> = {
   run: one("K3IngestRule name", runJob),
   jobs: atMostOne("K3IngestRule name", listJobs),
   oauth: one("K3Source name", oauthConsent),
-  templates: atMostOne("template name", showTemplates),
+  // loaded on demand: the gRPC stack costs every other command's start-up time
+  templates: atMostOne("template name", async (ctx, name) => (await import("./templates.js")).showTemplates(ctx, name)),
 };
 
 /** Runs the plugin with `argv` (without node and the script); resolves with the exit code. */
