@@ -238,6 +238,26 @@ describe("kubectl k3", () => {
     expect(again.stderr).toContain("ready already");
   });
 
+  test("on a terminal: colours and a redrawn progress bar; NO_COLOR keeps the bar and drops the colours", async () => {
+    const ns = pool.next();
+    await readyChain(ns);
+    const quote = (arg: string): string => `'${arg.replace(/'/g, "'\\''")}'`;
+    // util-linux `script` gives the plugin a pseudo-terminal, as an interactive shell would
+    const onTerminal = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<CommandResult> =>
+      runCommand("script", ["-qec", [kubectlPath(), "k3", ...args, "--kubeconfig", testCluster().kubeconfigPath].map(quote).join(" "), "/dev/null"], { env: userEnv(extra), timeoutMs: 120_000 });
+    const colored = await onTerminal(["run", "rule", "-n", ns, "--keys", goodKeys.slice(0, 2).join(","), "--wait"]);
+    expect(colored.exitCode).toBe(0);
+    expect(colored.stdout).toContain("\r\u001b[2K"); // the line redrawn in place
+    expect(colored.stdout).toContain(`[${"#".repeat(30)}] Succeeded 2/2 done, 0 failed`);
+    expect(colored.stdout).toContain("\u001b[32mSucceeded\u001b[0m");
+    const tree = await onTerminal(["tree", "-n", ns]);
+    expect(tree.stdout).toContain("\u001b[32mReady=True\u001b[0m");
+    const plain = await onTerminal(["run", "rule", "-n", ns, "--keys", goodKeys[0]!, "--wait"], { NO_COLOR: "1" });
+    expect(plain.exitCode).toBe(0);
+    expect(plain.stdout).toContain("\r\u001b[2K");
+    expect(plain.stdout).not.toMatch(/\u001b\[\d+m/);
+  });
+
   test("templates: the catalog with each parameter, through the operator-wide flags or a namespace's connection Secret", async () => {
     const ns = pool.next();
     const flags = ["--k3-endpoint", service.emulator.address, "--k3-insecure", "--k3-token-file", service.tokenFile];
