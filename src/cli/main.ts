@@ -36,6 +36,9 @@ const commands: Record<string, Command> = {
   templates: atMostOne("template name", async (ctx, name) => (await import("./templates.js")).showTemplates(ctx, name)),
 };
 
+/** The commands that read across namespaces with -A; the others write to one object. */
+const listing = new Set(["tree", "jobs"]);
+
 /** Runs the plugin with `argv` (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[], streams: Streams = { out: process.stdout, err: process.stderr, in: process.stdin }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let parsed: ParsedArgs;
@@ -47,6 +50,7 @@ export async function main(argv: readonly string[], streams: Streams = { out: pr
     }
     if (!parsed.command) throw new UsageError("no command given");
     if (!commands[parsed.command]) throw new UsageError(`unknown command ${JSON.stringify(parsed.command)}`);
+    if (parsed.flags.allNamespaces && !listing.has(parsed.command)) throw new UsageError(`-A applies to ${[...listing].join(" and ")} only: ${parsed.command} acts on one object, name its namespace with -n`);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     streams.err.write(`error: ${err.message}\n\n${usage}\n`);

@@ -79,6 +79,9 @@ describe("kubectl k3", () => {
     const badOutput = await plugin(["tree", "-o", "wide"]);
     expect(badOutput.exitCode).toBe(2);
     expect(badOutput.stderr).toContain("unsupported -o wide");
+    const allForOne = await plugin(["discover", "reports", "-A"]);
+    expect(allForOne.exitCode).toBe(2);
+    expect(allForOne.stderr).toContain("-A applies to tree and jobs only");
   });
 
   test("tree: source → rules → pipeline → jobs with ids and counts, the failing branch first with its reason", async () => {
