@@ -7,6 +7,8 @@
 //   controllers   adapters: the apiserver through runtime, K3 through src/grpc's client (not gen/)
 //   emulator      a gRPC server of its own: gen/ allowed, nothing of the operator
 //   controlplane  builds and runs the local cluster: nothing of the operator or the service
+//   cli           the kubectl-k3 plugin: the apiserver through runtime's client, CR types from api,
+//                 K3 (templates only) through src/grpc's client; no gen/, controllers or wiring
 //   src/*.ts      wiring (operator, main, config, preflight): no gen/, emulator or controlplane
 import tseslint from "typescript-eslint";
 
@@ -61,6 +63,11 @@ export const layering = [
     packages: [kubeClient, grpcJs],
     folders: ["runtime/**", "grpc/**", "api/**", "controllers/**", "emulator/**", "operator.js", "main.js", "config.js"],
     why: "src/controlplane builds and runs the local cluster; it knows nothing of the operator (DESIGN §2).",
+  }),
+  layer(["src/cli/**/*.ts"], {
+    packages: [kubeClient, grpcJs],
+    folders: ["grpc/gen/**", "controllers/**", "emulator/**", "controlplane/**", "operator.js", "main.js", "config.js"],
+    why: "The kubectl plugin reaches the apiserver through src/runtime and K3 through src/grpc's client, never gen/ or the operator's insides (DESIGN §2).",
   }),
   layer(["src/*.ts"], {
     packages: [kubeClient, grpcJs],
