@@ -59,6 +59,9 @@ export const ownerLabels = {
   name: `${group}/name`,
 } as const;
 
+/** The type a Secret must have to be used as a connection (`spec.connectionRef`): a token is never read from any other Secret. */
+export const connectionSecretType = `${group}/connection`;
+
 /** Label keys put on remote credentials besides the owner labels. */
 export const credentialLabels = {
   /** Hash of the Secret data a credential was stored from: finds a credential whose store answer was lost. */

@@ -4,22 +4,13 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parse } from "yaml";
-import { group, kinds, plurals, version } from "../api/keys.js";
-import { createKubeClient, type KubeClient, type ResourceType } from "../runtime/index.js";
+import { K3Resources } from "../api/resources.js";
+import { createKubeClient, type KubeClient } from "../runtime/index.js";
 import type { GlobalFlags } from "./args.js";
 import { outputStyle, type OutputStyle } from "./output.js";
 
-function k3Resource(kind: keyof typeof plurals): ResourceType {
-  return { group, version, plural: plurals[kind], kind, namespaced: true };
-}
-
 /** The four k3.dodil.io kinds as the plugin addresses them. */
-export const Resources = {
-  K3Source: k3Resource(kinds.source),
-  K3Pipeline: k3Resource(kinds.pipeline),
-  K3IngestRule: k3Resource(kinds.ingestRule),
-  K3IngestJob: k3Resource(kinds.ingestJob),
-} as const satisfies Record<string, ResourceType>;
+export const Resources = K3Resources;
 
 /** Where a command writes: stdout for results, stderr for progress and errors. */
 export interface Streams {

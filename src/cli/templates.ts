@@ -6,12 +6,13 @@
 import { readFile } from "node:fs/promises";
 import { createK3Client, pipelinev1, type K3Client } from "../grpc/index.js";
 import { CoreTypes, type KubeObject } from "../runtime/index.js";
+import { connectionSecretType } from "../api/keys.js";
 import { UsageError } from "./args.js";
 import type { CliContext } from "./context.js";
 import { formatStructured } from "./output.js";
 
 /** The type of Secret that may serve as a connection (the operator's rule: see src/controllers/connection.ts). */
-const connectionSecretType = "k3.dodil.io/connection";
+
 
 /** Where and how to reach the K3 service. */
 export interface K3Connection {

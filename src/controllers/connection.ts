@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createK3Client, type K3CallEvent, type K3Client, type K3ClientOptions, type K3Logger } from "../grpc/index.js";
 import type { SecretReader, TokenBucket } from "../runtime/index.js";
+import { connectionSecretType } from "../api/keys.js";
 import { ControllerError } from "./classify.js";
 
 /**
@@ -9,7 +10,7 @@ import { ControllerError } from "./classify.js";
  * `token` key (a service-account token, say) is refused: the operator sends a connection
  * Secret's token to the endpoint it names, so only Secrets made for that purpose qualify.
  */
-export const CONNECTION_SECRET_TYPE = "k3.dodil.io/connection";
+export const CONNECTION_SECRET_TYPE = connectionSecretType;
 
 /** The operator-wide connection, used by objects whose spec names no connection Secret. */
 export interface DefaultConnection {
