@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  setKstatus,
   available,
   type Condition,
   conditionEqual,
@@ -95,5 +96,17 @@ describe("builders", () => {
         "InvalidSpec", "Unauthorized", "DependencyNotReady", "Paused", "NotFound",
       ]),
     );
+  });
+});
+
+describe("setKstatus", () => {
+  const at = (iso: string) => ({ now: () => new Date(iso), generation: 2 });
+  it("sets one of the pair, drops the other, keeps the transition time while it holds, and drops both when settled", () => {
+    let list = setKstatus(undefined, "Reconciling", { reason: "Creating" }, at("2026-11-01T00:00:00Z"));
+    list = setKstatus(list, "Reconciling", { reason: "ReconcileError", message: "x" }, at("2026-11-01T00:05:00Z"));
+    expect(list).toEqual([{ type: "Reconciling", status: "True", reason: "ReconcileError", message: "x", lastTransitionTime: "2026-11-01T00:00:00Z", observedGeneration: 2 }]);
+    list = setKstatus(list, "Stalled", { reason: "InvalidSpec" }, at("2026-11-01T00:06:00Z"));
+    expect(list.map((c) => c.type)).toEqual(["Stalled"]);
+    expect(setKstatus(list, undefined, { reason: "" })).toEqual([]);
   });
 });

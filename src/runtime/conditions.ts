@@ -86,6 +86,28 @@ export function removeCondition(list: readonly Condition[] | undefined, type: st
   return (list ?? []).filter((c) => c.type !== type);
 }
 
+/**
+ * Sets the kstatus pair (what Flux and kpt read): `which` True with `cause`'s reason and message
+ * and the other one removed, or neither when `which` is undefined. A condition that held already
+ * keeps its lastTransitionTime.
+ */
+export function setKstatus(
+  list: readonly Condition[] | undefined,
+  which: typeof ConditionType.Reconciling | typeof ConditionType.Stalled | undefined,
+  cause: { reason: string; message?: string },
+  options: SetConditionOptions = {},
+): Condition[] {
+  const other = which === ConditionType.Stalled ? ConditionType.Reconciling : ConditionType.Stalled;
+  const rest = removeCondition(list, other);
+  if (!which) return removeCondition(rest, ConditionType.Reconciling);
+  return setCondition(rest, { type: which, status: "True", reason: cause.reason, message: cause.message ?? "" }, options);
+}
+
+/** Cuts a text to `max` characters, so one huge service message cannot make every status patch fail. */
+export function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** True when two conditions say the same thing; `lastTransitionTime` is ignored. */
 export function conditionEqual(a: Condition | ConditionLike | undefined, b: Condition | ConditionLike | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;

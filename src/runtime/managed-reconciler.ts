@@ -1,6 +1,8 @@
 import { type Random, withJitter } from "./backoff.js";
 import {
   available,
+  bounded,
+  setKstatus,
   type ConditionLike,
   ConditionType,
   creating,
@@ -12,7 +14,6 @@ import {
   reconcileDependency,
   reconcileError,
   reconcileInvalidSpec,
-  removeCondition,
   waiting,
   reconcilePaused,
   reconcileSuccess,
@@ -473,8 +474,7 @@ export class ManagedReconciler<T extends ManagedObject> {
 
   /** Cuts a text to the configured length, so one huge service message cannot make every status patch fail. */
   private bounded(text: string): string {
-    const max = this.options.maxMessageLength ?? 1024;
-    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+    return bounded(text, this.options.maxMessageLength ?? 1024);
   }
 
   /**
@@ -485,19 +485,15 @@ export class ManagedReconciler<T extends ManagedObject> {
     const list = pass.status.conditions as Condition[] | undefined;
     const ready = getCondition(list, ConditionType.Ready);
     const synced = getCondition(list, ConditionType.Synced);
-    let conditions = removeCondition(removeCondition(list, ConditionType.Reconciling), ConditionType.Stalled);
-    if (ready?.status !== "True") {
-      const stalledBy = pass.waitsForPerson ? ready : [synced, ready].find((c) => c && c.status === "False" && this.stalledReasons.has(c.reason));
-      const cause = stalledBy ?? (synced?.status === "False" ? synced : ready);
-      const type = stalledBy ? ConditionType.Stalled : ConditionType.Reconciling;
-      const previous = getCondition(list, type);
-      conditions = setCondition(
-        previous ? [...conditions, previous] : conditions,
-        { type, status: "True", reason: cause?.reason ?? Reason.Creating, message: cause?.message ?? "" },
-        { generation: pass.obj.metadata?.generation, now: this.now },
-      );
+    const options = { generation: pass.obj.metadata?.generation, now: this.now };
+    if (ready?.status === "True") {
+      pass.status.conditions = setKstatus(list, undefined, { reason: "" }, options);
+      return;
     }
-    pass.status.conditions = conditions;
+    const stalledBy = pass.waitsForPerson ? ready : [synced, ready].find((c) => c && c.status === "False" && this.stalledReasons.has(c.reason));
+    const cause = stalledBy ?? (synced?.status === "False" ? synced : ready);
+    const which = stalledBy ? ConditionType.Stalled : ConditionType.Reconciling;
+    pass.status.conditions = setKstatus(list, which, { reason: cause?.reason ?? Reason.Creating, message: cause?.message }, options);
   }
 
   /** Writes the status if it changed, announces events, reports readiness. */

@@ -1,5 +1,5 @@
 import { withJitter } from "./backoff.js";
-import { type Condition, type ConditionLike, ConditionType, getCondition, removeCondition, setCondition } from "./conditions.js";
+import { bounded, type Condition, type ConditionLike, ConditionType, setCondition, setKstatus } from "./conditions.js";
 import { type EventRecorder, noopEventRecorder, type RecordedEvent } from "./event-recorder.js";
 import { isConflict, isNotFound, KubeApiError } from "./kube-errors.js";
 import { objectKey } from "./kube-types.js";
@@ -188,16 +188,8 @@ export class RunReconciler<T extends ManagedObject> {
     status["phase"] = phase;
     set({ type: "Complete", status: phase === "Succeeded" ? "True" : "False", reason: why.reason, message });
     set({ type: "Failed", status: phase === "Failed" ? "True" : "False", reason: why.reason, message });
-    list = removeCondition(removeCondition(list, ConditionType.Reconciling), ConditionType.Stalled);
-    if (phase === "Pending" || phase === "Running") set({ type: ConditionType.Reconciling, status: "True", reason: why.reason, message });
-    if (phase === "Failed") set({ type: ConditionType.Stalled, status: "True", reason: why.reason, message });
-    // keep lastTransitionTime of a kstatus condition that held already
-    for (const type of [ConditionType.Reconciling, ConditionType.Stalled]) {
-      const before = getCondition(status["conditions"] as Condition[] | undefined, type);
-      const after = getCondition(list, type);
-      if (before && after && before.status === after.status) after.lastTransitionTime = before.lastTransitionTime;
-    }
-    status["conditions"] = list;
+    const which = phase === "Failed" ? ConditionType.Stalled : phase === "Succeeded" ? undefined : ConditionType.Reconciling;
+    status["conditions"] = setKstatus(list, which, { reason: why.reason, message }, { generation, now: this.now });
   }
 
   private async finish(obj: T, status: Status, events: RecordedEvent[], result: ReconcileResult): Promise<ReconcileResult> {
@@ -214,8 +206,7 @@ export class RunReconciler<T extends ManagedObject> {
   }
 
   private bounded(text: string): string {
-    const max = this.options.maxMessageLength ?? 1024;
-    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+    return bounded(text, this.options.maxMessageLength ?? 1024);
   }
 
   private requeue(ms: number): ReconcileResult {
