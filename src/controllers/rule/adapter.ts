@@ -48,9 +48,10 @@ async function pipelineExists(k3: K3Client, id: string): Promise<boolean> {
 
 /**
  * The display binding and its condition. An empty binding is confirmed with GetPipeline before
- * the rule is flagged: PipelineBound=False/PipelineDeleted, Ready=False, one Warning event.
+ * the rule is flagged: PipelineBound=False/PipelineDeleted, Ready=False, and a Warning only when
+ * the condition turns (exported for its unit test).
  */
-async function bindingOf(k3: K3Client, obj: K3IngestRule, rule: ingestv1.IngestRule): Promise<{ status: Status; conditions: ConditionLike[]; ready?: ConditionLike; events: RecordedEvent[] }> {
+export async function bindingOf(k3: K3Client, obj: K3IngestRule, rule: ingestv1.IngestRule): Promise<{ status: Status; conditions: ConditionLike[]; ready?: ConditionLike; events: RecordedEvent[] }> {
   const b = rule.binding;
   if (b?.pipelineName || (await pipelineExists(k3, rule.pipelineId))) {
     return {
