@@ -77,7 +77,7 @@ export const layering = [
 ];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".local/", "src/grpc/gen/", "src/api/gen/", "src/emulator/gen/", "deploy/"] },
+  { ignores: ["node_modules/", "dist/", ".local/", "src/grpc/gen/", "src/api/gen/", "deploy/"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

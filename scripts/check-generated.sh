@@ -4,7 +4,7 @@
 # since a skipped render would pass a stale file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-generated=(src/grpc/gen src/api/gen src/emulator/gen deploy/helm/k3-operator/crds deploy/manifests deploy/argocd/argocd-cm-health.yaml)
+generated=(src/grpc/gen src/api/gen deploy/helm/k3-operator/crds deploy/manifests deploy/argocd/argocd-cm-health.yaml)
 K3_REQUIRE_HELM=true npm run -s generate
 if ! git diff --exit-code --stat -- "${generated[@]}" || [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
   echo "generated code is stale: run 'npm run generate' and commit the result" >&2

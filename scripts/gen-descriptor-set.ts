@@ -1,15 +1,16 @@
-// Generates src/emulator/gen/descriptor-set.ts: the FileDescriptorSet of proto/ (our three
+// Generates src/grpc/gen/descriptor-set.ts: the FileDescriptorSet of proto/ (our three
 // services, the google/rpc error details and every google/protobuf file they import, with
 // comments) as base64, built by buf. The emulator's reflection serves these files as they
 // are, names and imports intact, so any reflection client (grpcurl, Postman) can resolve every
-// message. A TS module rather than a data file: it reaches dist/ and the image with the code.
+// message; the operator compares them at start with what a real endpoint's reflection offers.
+// A TS module rather than a data file: it reaches dist/ and the image with the code.
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const outDir = path.join(root, "src", "emulator", "gen");
+const outDir = path.join(root, "src", "grpc", "gen");
 const set = execFileSync(path.join(root, "node_modules", ".bin", "buf"), ["build", "proto", "-o", "-#format=binpb"], { cwd: root, maxBuffer: 64 << 20 });
 const base64 = set.toString("base64");
 const lines = base64.match(/.{1,100}/g) ?? [];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every generated tree from its contract:
 #   proto/  -> src/grpc/gen                   (buf + ts-proto, see buf.gen.yaml)
-#   proto/  -> src/emulator/gen               (the descriptor set the emulator's reflection serves)
+#   proto/  -> src/grpc/gen/descriptor-set.ts (the descriptor set: emulator reflection, schema check)
 #   crds/   -> src/api/gen                    (scripts/gen-crd-types.ts)
 #   crds/   -> deploy/helm/k3-operator/crds   (copied: Helm installs a chart's crds/ first)
 #   chart   -> deploy/manifests               (scripts/render-manifests.ts; needs the built helm,

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import type { Logger as PinoLogger } from "pino";
 import type { OperatorConfig } from "./config.js";
+import { reportServiceSchema } from "./service-schema-report.js";
 import { Connections } from "./controllers/connection.js";
 import type { ControllerDeps } from "./controllers/managed-controller.js";
 import { newControllers } from "./controllers/index.js";
@@ -42,6 +43,7 @@ export interface OperatorHooks {
 export async function startOperator(config: OperatorConfig, logger: PinoLogger, hooks: OperatorHooks = {}): Promise<RunningOperator> {
   const kube = createKubeClient({ kubeconfigPath: config.kubeconfig || undefined });
   const metrics = new OperatorMetrics({ processMetrics: true });
+  const ca = config.k3CaFile ? readFileSync(config.k3CaFile) : undefined;
   // One informer per resource type, shared by every controller: the Secret cache serves both the
   // connection lookups and the watches that reconcile the objects using a Secret when it changes.
   const manager = new Manager({ kube, namespaces: config.namespaces, logger });
@@ -51,7 +53,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
       endpoint: config.k3Endpoint,
       insecure: config.k3Insecure,
       tokenFile: config.k3TokenFile || undefined,
-      ca: config.k3CaFile ? readFileSync(config.k3CaFile) : undefined,
+      ca,
     },
     allowInsecure: config.allowInsecureConnections,
     secrets: newCachedSecretReader(secrets),
@@ -84,12 +86,16 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   const startControllers = async (): Promise<void> => {
     await manager.start();
     ready = true;
+    metrics.leader.set(1);
     logger.info({}, "controllers started");
   };
 
   // A standby replica (waiting for the Lease) is ready too, as in controller-runtime: otherwise a
   // rolling update's new pod could never become ready while the old one holds the Lease.
   const isReady = (): boolean => ready || (elector !== undefined && !elector.isLeader() && !stopping);
+  // Not awaited: the controllers never wait for a courtesy check of the endpoint.
+  const schemaCheck = new AbortController();
+  const schemaReport = reportServiceSchema(config, ca, logger, metrics, schemaCheck.signal);
   const server = config.metricsPort > 0 ? await serveHttp(config.metricsPort, metrics, isReady) : undefined;
   const port = server ? (server.address() as { port: number }).port : 0;
 
@@ -112,6 +118,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
         logger.error({}, "leader election lost; stopping");
         stopping = true;
         ready = false;
+        metrics.leader.set(0);
         // The hook runs first and at once: main.ts exits before any in-flight reconcile writes again.
         if (hooks.onLeaderLost !== undefined) hooks.onLeaderLost();
         else void manager.stop();
@@ -128,6 +135,9 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     async stop() {
       stopping = true;
       ready = false;
+      metrics.leader.set(0);
+      schemaCheck.abort();
+      await schemaReport;
       await manager.stop();
       await elector?.stop();
       connections.close();

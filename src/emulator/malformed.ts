@@ -2,9 +2,8 @@
 // (issue 9's fuzzing): an OK answer with an empty body, unknown enum values, a list filter
 // ignored, an oversized error message. Enum fields are found through the descriptor set that
 // reflection serves, so every enum of every answer is covered without a list kept by hand.
-import { fromBinary } from "@bufbuild/protobuf";
-import { type DescriptorProto, FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { DESCRIPTOR_SET_BASE64 } from "./gen/descriptor-set.js";
+import { type DescriptorProto, FieldDescriptorProto_Label, FieldDescriptorProto_Type } from "@bufbuild/protobuf/wkt";
+import { compiledFiles } from "../grpc/service-schema.js";
 
 /** The ways an answer can be malformed; see src/emulator/README.md. */
 export type MalformedKind = "empty-body" | "unknown-enum" | "ignore-filter" | "huge-error";
@@ -33,7 +32,7 @@ let schemaMemo: Schema | undefined;
 
 function schema(): Schema {
   if (schemaMemo !== undefined) return schemaMemo;
-  const set = fromBinary(FileDescriptorSetSchema, Buffer.from(DESCRIPTOR_SET_BASE64, "base64"));
+  const files = compiledFiles();
   const messages = new Map<string, DescriptorProto>();
   const outputs = new Map<string, string>();
   const addMessages = (scope: string, list: readonly DescriptorProto[]): void => {
@@ -42,7 +41,7 @@ function schema(): Schema {
       addMessages(`${scope}.${message.name}`, message.nestedType);
     }
   };
-  for (const file of set.file) {
+  for (const file of files) {
     addMessages(`.${file.package}`, file.messageType);
     for (const service of file.service) for (const method of service.method) outputs.set(method.name, method.outputType);
   }

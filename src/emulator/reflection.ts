@@ -5,26 +5,19 @@
 // under made-up names ("dodil_k3_source_v1.proto") and drops their imports, so a client that
 // resolves `google.protobuf.Timestamp` through the file's declared dependencies finds nothing
 // (issue 12). We hand the reflection service buf's own FileDescriptorSet instead (generated
-// into gen/descriptor-set.ts): real file names, real imports, the google/protobuf and
+// into src/grpc/gen/descriptor-set.ts): real file names, real imports, the google/protobuf and
 // google/rpc files included, comments kept.
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { toBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { Server } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
-import { DESCRIPTOR_SET_BASE64 } from "./gen/descriptor-set.js";
-
-/** Fully qualified names of the three K3 services. */
-export const K3_SERVICE_NAMES = [
-  "dodil.k3.source.v1.SourceService",
-  "dodil.k3.pipeline.v1.PipelineService",
-  "dodil.k3.ingest.v1.IngestService",
-] as const;
+import { compiledFiles, K3_SERVICE_NAMES } from "../grpc/service-schema.js";
 
 /** Names of the files reflection serves (ours and every file they import), in dependency order. */
 export function reflectedFileNames(): string[] {
-  return fromBinary(FileDescriptorSetSchema, Buffer.from(DESCRIPTOR_SET_BASE64, "base64")).file.map((f) => f.name);
+  return compiledFiles().map((f) => f.name);
 }
 
 /**
@@ -33,8 +26,7 @@ export function reflectedFileNames(): string[] {
  * references between them). One entry holds every file.
  */
 function reflectionDefinition(): PackageDefinition {
-  const set = fromBinary(FileDescriptorSetSchema, Buffer.from(DESCRIPTOR_SET_BASE64, "base64"));
-  const fileDescriptorProtos = set.file.map((file) => Buffer.from(toBinary(FileDescriptorProtoSchema, file)));
+  const fileDescriptorProtos = compiledFiles().map((file) => Buffer.from(toBinary(FileDescriptorProtoSchema, file)));
   // Only `fileDescriptorProtos` is read; the other members of a message definition are unused there.
   return { "k3.descriptor-set": { format: "", type: {}, fileDescriptorProtos } } as unknown as PackageDefinition;
 }

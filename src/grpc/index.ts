@@ -2,6 +2,7 @@
 // types per proto package, so controllers never import from gen/ paths.
 export {
   createK3Client,
+  k3ChannelCredentials,
   type DeepPartial,
   type K3Client,
   type K3ClientOptions,
@@ -31,3 +32,5 @@ export * as sourcev1 from "./gen/dodil/k3/source/v1/source.js";
 export * as pipelinev1 from "./gen/dodil/k3/pipeline/v1/pipeline.js";
 /** Messages and enums of dodil.k3.ingest.v1 (IngestRule, IngestJob, SyncStatus, …). */
 export * as ingestv1 from "./gen/dodil/k3/ingest/v1/ingest.js";
+export { checkServiceSchema, compareServices, compiledFiles, K3_SERVICE_NAMES } from "./service-schema.js";
+export { fetchReflectedFiles, ReflectionError, type ReflectionTarget } from "./reflection-client.js";

@@ -94,7 +94,7 @@ export interface K3ClientOptions {
 
 /** Creates a K3 client; it connects lazily, on the first call. */
 export function createK3Client(options: K3ClientOptions): K3Client {
-  const channel = new Client(options.endpoint, channelCredentials(options), channelOptions(options));
+  const channel = new Client(options.endpoint, k3ChannelCredentials(options), channelOptions(options));
   const settings: CallRunnerSettings = {
     timeoutMs: options.timeoutMs ?? 10_000,
     totalTimeoutMs: options.totalTimeoutMs ?? 30_000,
@@ -116,7 +116,8 @@ export function createK3Client(options: K3ClientOptions): K3Client {
   });
 }
 
-function channelCredentials(options: K3ClientOptions): ChannelCredentials {
+/** The channel credentials of a K3 endpoint: plaintext when asked, TLS with the given or the system roots otherwise. */
+export function k3ChannelCredentials(options: Pick<K3ClientOptions, "insecure" | "ca">): ChannelCredentials {
   return options.insecure === true ? credentials.createInsecure() : credentials.createSsl(options.ca ?? null);
 }
 

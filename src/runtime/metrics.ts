@@ -45,6 +45,10 @@ export class OperatorMetrics {
   private readonly managedCalls: Counter<"kind" | "operation" | "outcome">;
   private readonly timeToReady: Histogram<"kind">;
   private readonly trackedKinds = new Map<string, () => KubeObject[]>();
+  /** 1 while this replica runs the controllers (holds the Lease, or runs without election), else 0. */
+  readonly leader: Gauge;
+  /** Differences between the compiled service descriptors and an endpoint's reflection, per endpoint. */
+  readonly externalSchemaDifferences: Gauge<"endpoint">;
 
   constructor(options: OperatorMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -62,6 +66,14 @@ export class OperatorMetrics {
     this.externalDuration = new Histogram({ name: "k3_external_request_duration_seconds", help: "Duration of calls to the K3 service.", labelNames: ["operation"], buckets: latencyBuckets, registers });
     this.managedCalls = new Counter({ name: "k3_managed_operations_total", help: "Managed-reconciler steps per kind, operation and outcome (ok or error class).", labelNames: ["kind", "operation", "outcome"], registers });
     this.timeToReady = new Histogram({ name: "k3_time_to_ready_seconds", help: "Time from creation of a resource to its first Ready=True.", labelNames: ["kind"], buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], registers });
+    // controller-runtime's leader_election_master_status: summed over replicas, 0 means no leader.
+    this.leader = new Gauge({ name: "k3_leader", help: "1 while this replica runs the controllers (holds the Lease, or runs without leader election), 0 otherwise.", registers });
+    this.externalSchemaDifferences = new Gauge({
+      name: "k3_external_schema_differences",
+      help: "Differences between the K3 service descriptors compiled into the operator and those the endpoint's reflection describes, checked at start; absent when the endpoint offers no reflection.",
+      labelNames: ["endpoint"],
+      registers,
+    });
     const tracked = this.trackedKinds;
     new Gauge({
       name: "k3_resources",
