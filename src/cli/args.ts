@@ -14,6 +14,8 @@ export interface GlobalFlags {
   output?: OutputFormat;
   /** discover / ingest / run: follow the run until it ends */
   wait: boolean;
+  /** tree: draw again on every change until interrupted */
+  watch: boolean;
   /** ingest: a full rather than incremental run */
   full: boolean;
   /** run: the object keys to ingest (empty = all the rule matches) */
@@ -58,6 +60,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         "all-namespaces": { type: "boolean", short: "A", default: false },
         output: { type: "string", short: "o" },
         wait: { type: "boolean", default: false },
+        watch: { type: "boolean", short: "w", default: false },
         full: { type: "boolean", default: false },
         keys: { type: "string" },
         timeout: { type: "string", default: "10m" },
@@ -86,6 +89,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       allNamespaces: values["all-namespaces"],
       output,
       wait: values.wait,
+      watch: values.watch,
       full: values.full,
       keys: (values.keys ?? "").split(",").map((k) => k.trim()).filter(Boolean),
       timeoutMs: parseDuration(values.timeout),
@@ -105,7 +109,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
 export const usage = `kubectl k3 — K3 Pipelines objects from the command line
 
 Usage:
-  kubectl k3 tree [KIND/NAME]             sources → rules → pipelines → jobs, failing branches first
+  kubectl k3 tree [KIND/NAME] [-w]        sources → rules → pipelines → jobs, failing branches first;
+                                          -w, --watch: drawn again on every change until Ctrl-C
   kubectl k3 discover SOURCE [--wait]     ask for a discovery run of a K3Source
   kubectl k3 ingest SOURCE [--full] [--wait]
                                           ask for an ingestion run of a K3Source

@@ -50,6 +50,7 @@ export async function main(argv: readonly string[], streams: Streams = { out: pr
     }
     if (!parsed.command) throw new UsageError("no command given");
     if (!commands[parsed.command]) throw new UsageError(`unknown command ${JSON.stringify(parsed.command)}`);
+    if (parsed.flags.watch && parsed.command !== "tree") throw new UsageError(`-w applies to tree only: ${parsed.command} ends by itself (follow a run with --wait)`);
     if (parsed.flags.allNamespaces && !listing.has(parsed.command)) throw new UsageError(`-A applies to ${[...listing].join(" and ")} only: ${parsed.command} acts on one object, name its namespace with -n`);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

@@ -3,6 +3,7 @@
 // branches that fail sorted first with the reason, so the broken link is the first line read.
 import type { K3IngestJob, K3IngestRule, K3Pipeline, K3Source } from "../api/gen/index.js";
 import { kinds, type Kind } from "../api/keys.js";
+import { Informer } from "../runtime/index.js";
 import { UsageError } from "./args.js";
 import { Resources, type CliContext } from "./context.js";
 import { formatStructured, paint, type OutputStyle } from "./output.js";
@@ -223,9 +224,30 @@ export function renderTree(roots: TreeNode[], style: OutputStyle): string[] {
   return lines;
 }
 
+/** The four kinds' objects of the namespace(s) a tree shows. */
+type Listed = Objects;
+
+/** What `tree` prints for these objects: the text for stdout and stderr, and the exit code. */
+function treeOutput(ctx: CliContext, objects: Listed, ref: { kind: Kind; name: string } | undefined): { out: string; err: string; exitCode: number } {
+  const { sources, pipelines, rules, jobs } = objects;
+  const namespaces = [...new Set([sources, pipelines, rules, jobs].flatMap((l) => l.map((o) => o.metadata.namespace ?? "")))].sort();
+  const inNs = <T extends { metadata: { namespace?: string } }>(items: T[], ns: string): T[] => items.filter((o) => o.metadata.namespace === ns);
+  const forests = namespaces.map((ns) => {
+    const roots = buildTree({ sources: inNs(sources, ns), pipelines: inNs(pipelines, ns), rules: inNs(rules, ns), jobs: inNs(jobs, ns) });
+    return { namespace: ns, roots: ref ? focus(roots, ref.kind, ref.name) : roots };
+  }).filter((f) => f.roots.length > 0);
+  const where = ctx.allNamespaces ? "" : ` in namespace ${ctx.namespace}`;
+  if (ref && forests.length === 0) return { out: "", err: `${ref.kind}/${ref.name} not found${where}\n`, exitCode: 1 };
+  if (ctx.flags.output) return { out: formatStructured(ctx.allNamespaces ? forests : (forests[0]?.roots ?? []), ctx.flags.output), err: "", exitCode: 0 };
+  const style = { color: ctx.style.color && ctx.streams.out.isTTY === true, tty: ctx.streams.out.isTTY === true };
+  const out = forests.map((forest) => (ctx.allNamespaces ? `namespace ${forest.namespace}\n` : "") + renderTree(forest.roots, style).join("\n") + "\n").join("");
+  return { out, err: forests.length === 0 ? `no K3 objects found${where}\n` : "", exitCode: 0 };
+}
+
 /** Runs `tree`; resolves with the exit code (1 when the object asked for does not exist). */
 export async function showTree(ctx: CliContext, target: string | undefined): Promise<number> {
   const ref = target === undefined ? undefined : parseObjectRef(target);
+  if (ctx.flags.watch) return watchTree(ctx, ref);
   const options = ctx.allNamespaces ? {} : { namespace: ctx.namespace };
   const [sources, pipelines, rules, jobs] = await Promise.all([
     ctx.kube.list<K3Source>(Resources.K3Source, options),
@@ -233,25 +255,58 @@ export async function showTree(ctx: CliContext, target: string | undefined): Pro
     ctx.kube.list<K3IngestRule>(Resources.K3IngestRule, options),
     ctx.kube.list<K3IngestJob>(Resources.K3IngestJob, options),
   ]);
-  const namespaces = [...new Set([sources, pipelines, rules, jobs].flatMap((l) => l.items.map((o) => o.metadata.namespace ?? "")))].sort();
-  const inNs = <T extends { metadata: { namespace?: string } }>(items: T[], ns: string): T[] => items.filter((o) => o.metadata.namespace === ns);
-  const forests = namespaces.map((ns) => {
-    const roots = buildTree({ sources: inNs(sources.items, ns), pipelines: inNs(pipelines.items, ns), rules: inNs(rules.items, ns), jobs: inNs(jobs.items, ns) });
-    return { namespace: ns, roots: ref ? focus(roots, ref.kind, ref.name) : roots };
-  }).filter((f) => f.roots.length > 0);
-  if (ref && forests.length === 0) {
-    ctx.streams.err.write(`${ref.kind}/${ref.name} not found${ctx.allNamespaces ? "" : ` in namespace ${ctx.namespace}`}\n`);
-    return 1;
-  }
-  if (ctx.flags.output) {
-    ctx.streams.out.write(formatStructured(ctx.allNamespaces ? forests : (forests[0]?.roots ?? []), ctx.flags.output));
-    return 0;
-  }
-  if (forests.length === 0) ctx.streams.err.write(`no K3 objects found${ctx.allNamespaces ? "" : ` in namespace ${ctx.namespace}`}\n`);
-  const style = { color: ctx.style.color && ctx.streams.out.isTTY === true, tty: ctx.streams.out.isTTY === true };
-  for (const forest of forests) {
-    if (ctx.allNamespaces) ctx.streams.out.write(`namespace ${forest.namespace}\n`);
-    ctx.streams.out.write(renderTree(forest.roots, style).join("\n") + "\n");
-  }
+  const { out, err, exitCode } = treeOutput(ctx, { sources: sources.items, pipelines: pipelines.items, rules: rules.items, jobs: jobs.items }, ref);
+  ctx.streams.err.write(err);
+  ctx.streams.out.write(out);
+  return exitCode;
+}
+
+/** How long `tree --watch` gathers changes before drawing again (a run updates several objects at once). */
+const REDRAW_AFTER_MS = 200;
+
+/**
+ * `tree --watch`: the four kinds through watches (the runtime's informers, as the operator
+ * reads them), the tree drawn again whenever what it shows changes — in place on a terminal,
+ * as a new block after a timestamp line otherwise — until interrupted (Ctrl-C: exit 0).
+ */
+async function watchTree(ctx: CliContext, ref: { kind: Kind; name: string } | undefined): Promise<number> {
+  const namespaces = ctx.allNamespaces ? [] : [ctx.namespace];
+  // Informers retry a refused list forever; one list first turns a missing CRD or RBAC into an error.
+  await ctx.kube.list(Resources.K3Source, { namespace: namespaces[0], limit: 1 });
+  const informers = {
+    sources: new Informer<K3Source>({ kube: ctx.kube, resource: Resources.K3Source, namespaces }),
+    pipelines: new Informer<K3Pipeline>({ kube: ctx.kube, resource: Resources.K3Pipeline, namespaces }),
+    rules: new Informer<K3IngestRule>({ kube: ctx.kube, resource: Resources.K3IngestRule, namespaces }),
+    jobs: new Informer<K3IngestJob>({ kube: ctx.kube, resource: Resources.K3IngestJob, namespaces }),
+  };
+  const all = Object.values(informers);
+  let shown: string | undefined;
+  const draw = (): void => {
+    const { out, err } = treeOutput(ctx, { sources: informers.sources.list(), pipelines: informers.pipelines.list(), rules: informers.rules.list(), jobs: informers.jobs.list() }, ref);
+    const text = out + err;
+    if (text === shown) return;
+    shown = text;
+    if (ctx.streams.out.isTTY === true) ctx.streams.out.write("\x1b[H\x1b[2J");
+    else if (!ctx.flags.output) ctx.streams.out.write(`--- ${new Date().toISOString().slice(11, 19)}\n`);
+    ctx.streams.out.write(out || err);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const redrawSoon = (): void => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      draw();
+    }, REDRAW_AFTER_MS);
+  };
+  for (const informer of all) informer.addHandlers({ onAdd: redrawSoon, onUpdate: redrawSoon, onDelete: redrawSoon });
+  for (const informer of all) informer.start();
+  const interrupted = new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await Promise.race([Promise.all(all.map((i) => i.waitForSync())), interrupted]);
+  draw();
+  await interrupted;
+  clearTimeout(timer);
+  await Promise.all(all.map((i) => i.stop()));
   return 0;
 }

@@ -55,7 +55,7 @@ async function readyChain(ns: string, trigger?: string): Promise<void> {
 beforeAll(async () => {
   await installCrds();
   service = await startTestService("kubectl-plugin");
-  pool = await namespacePool("kctl", 8);
+  pool = await namespacePool("kctl", 9);
   operator = await startTestOperator(service, ["--resync-period", "1s", "--namespaces", pool.names.join(",")]);
   // Installed as a user would: the package's bin linked under the name kubectl looks for.
   pluginPath = join(testCluster().scratchDir, namespaceName("plugin-bin"));
@@ -201,6 +201,39 @@ describe("kubectl k3", () => {
     expect((await plugin(["jobs", "other", "-n", ns])).stdout).toBe("");
     const yaml = parse((await plugin(["jobs", "-n", ns, "-o", "yaml"])).stdout) as { items: K3IngestJob[] };
     expect(yaml.items).toHaveLength(2);
+  });
+
+  test("tree --watch: drawn again when an object changes, a block per change, until Ctrl-C (exit 0)", async () => {
+    const ns = pool.next();
+    await readyChain(ns);
+    const child = spawn(kubectlPath(), ["k3", "tree", "-w", "-n", ns, "--kubeconfig", testCluster().kubeconfigPath], { env: userEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number>((done) => child.on("exit", (code) => done(code ?? -1)));
+    try {
+      await expect.poll(() => stdout, { timeout: 60_000 }).toContain("K3Pipeline/chunker  Ready=True");
+      // a rule naming a pipeline that does not exist: a new branch, failing, drawn without asking
+      await apply({ ...k3(ns, "K3IngestRule", { sourceRef: { name: "reports" }, pipelineRef: { name: "missing" }, trigger: { type: "Manual" } }), metadata: { name: "late", namespace: ns } });
+      await expect.poll(() => stdout, { timeout: 30_000 }).toMatch(/K3IngestRule\/late  Ready=False .*DependencyNotReady/);
+      // a change the tree does not show (an annotation) draws nothing; the rule's deletion does
+      await kubectlOk(["annotate", "k3pl/chunker", "-n", ns, "note=unrelated"]);
+      await new Promise((done) => setTimeout(done, 1500));
+      await kubectlOk(["delete", "k3rule/late", "-n", ns, "--wait=false"]);
+      await expect.poll(() => stdout.split(/^--- /m).at(-1) ?? "", { timeout: 30_000 }).not.toContain("K3IngestRule/late");
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exited).toBe(0);
+    const blocks = stdout.split(/^--- \d\d:\d\d:\d\d$/m).filter((b) => b.trim() !== "");
+    // the first block has no "late", a later one shows it failing, the last has it gone again;
+    // no block repeats its predecessor (the annotation drew nothing)
+    expect(blocks[0]).not.toContain("K3IngestRule/late");
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < blocks.length; i++) expect(blocks[i]).not.toBe(blocks[i - 1]);
+    expect(stdout).not.toMatch(ansi);
+    const misuse = await plugin(["jobs", "-w", "-n", ns]);
+    expect(misuse.exitCode).toBe(2);
+    expect(misuse.stderr).toContain("-w applies to tree only");
   });
 
   test("oauth: prints the consent URL, takes the pasted redirect URL, stores it under code, waits for CredentialReady", async () => {
