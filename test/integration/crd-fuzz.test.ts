@@ -1,14 +1,16 @@
 // Generated specs of all four kinds (fast-check: valid bases mutated with wrong types, unicode,
 // deep nesting, unknown keys, missing fields and large strings) sent to the real apiserver.
 // Each must be accepted or refused at admission with a message: never a server error, a
-// dropped connection or a timeout, and the apiserver stays ready.
+// dropped connection or a timeout, and the apiserver stays ready. Then the accepted ones are
+// handed to the operator (against the emulator): each gets a status written for its generation,
+// Ready or a False condition with a bounded message, and none is reconciled in a hot loop.
 import fc from "fast-check";
 import { beforeAll, describe, expect } from "vitest";
 import { K3Resources } from "../../src/controllers/resources.js";
 import { createKubeClient, type KubeClient, type KubeObject } from "../../src/runtime/index.js";
 import { KubeApiError } from "../../src/runtime/kube-errors.js";
 import { kubectlOk, kubeTest as test, testCluster } from "../support/kube.js";
-import { installCrds } from "../support/operator.js";
+import { installCrds, startTestOperator, startTestService } from "../support/operator.js";
 import { validJobSpec, validPipelineSpec, validRuleSpec, validSourceSpec } from "./crd-rejections.js";
 
 type Json = unknown;
@@ -82,6 +84,12 @@ const kinds = [
 
 const RUNS = 150;
 
+/** The longest condition message the reconcilers write (runtime's bounded(), 1024 by default). */
+const MAX_MESSAGE = 1024;
+
+/** What admission accepted, re-created for the operator in the last test. */
+const accepted: { kind: (typeof kinds)[number]["kind"]; name: string; spec: Json }[] = [];
+
 describe("fuzzed specs at admission", () => {
   let kube: KubeClient;
   beforeAll(async () => {
@@ -98,6 +106,7 @@ describe("fuzzed specs at admission", () => {
         try {
           await kube.create<KubeObject>(K3Resources[kind], { metadata: { namespace, name }, spec } as KubeObject);
           outcomes.accepted++;
+          accepted.push({ kind, name: `${kind.toLowerCase()}-${name}`, spec });
         } catch (err) {
           // Refused at the door: 400 (malformed) or 422 (schema, CEL), always with a message.
           expect(err, String(err)).toBeInstanceOf(KubeApiError);
@@ -116,4 +125,43 @@ describe("fuzzed specs at admission", () => {
     if (process.env.K3_FUZZ_REPORT) console.log(`${kind}: ${JSON.stringify(outcomes)}`);
     expect((await kubectlOk(["get", "--raw", "/readyz"])).trim()).toBe("ok");
   });
+
+  test("the operator reconciles every accepted spec to a status with a bounded message, without a hot loop", { timeout: 240_000 }, async ({ namespace }) => {
+    expect(accepted.length).toBeGreaterThan(20);
+    for (const { kind, name, spec } of accepted) await kube.create<KubeObject>(K3Resources[kind], { metadata: { namespace, name }, spec } as KubeObject);
+    const service = await startTestService("crd-fuzz");
+    const operator = await startTestOperator(service, ["--namespaces", namespace, "--k3-qps", "0", "--resync-period", "1h"]);
+    try {
+      const settled = async (): Promise<string[]> => {
+        const unsettled: string[] = [];
+        for (const rt of Object.values(K3Resources)) {
+          for (const obj of (await kube.list<Reconciled>(rt, { namespace })).items) {
+            const status = obj.status;
+            const conditions = status?.conditions ?? [];
+            if (status?.observedGeneration !== obj.metadata?.generation || conditions.length === 0) unsettled.push(`${rt.kind}/${obj.metadata?.name}`);
+            for (const c of conditions) expect(c.message.length, `${rt.kind}/${obj.metadata?.name} ${c.type}`).toBeLessThanOrEqual(MAX_MESSAGE);
+          }
+        }
+        return unsettled;
+      };
+      await expect.poll(settled, { timeout: 120_000, interval: 1000 }).toEqual([]);
+      // Settled: over the next 6 s, the not-Ready objects are polled at their backoff (2 s, then
+      // doubling), never in a loop. A hot loop would make thousands of passes here.
+      const reconciles = async (): Promise<number> => (await operator.metrics.registry.getSingleMetric("k3_reconcile_total")!.get()).values.reduce((sum, v) => sum + v.value, 0);
+      const before = { reconciles: await reconciles(), calls: service.emulator.calls.total };
+      await new Promise((done) => setTimeout(done, 6_000));
+      const window = { reconciles: (await reconciles()) - before.reconciles, calls: service.emulator.calls.total - before.calls };
+      if (process.env.K3_FUZZ_REPORT) console.log(`accepted ${accepted.length}, in 6 s: ${JSON.stringify(window)}`);
+      expect(window.reconciles).toBeLessThanOrEqual(accepted.length * 3);
+      expect(window.calls).toBeLessThanOrEqual(accepted.length * 3);
+    } finally {
+      await operator.stop();
+      await service.emulator.stop();
+    }
+  });
 });
+
+/** The status every kind carries, as far as this test reads it. */
+interface Reconciled extends KubeObject {
+  status?: { observedGeneration?: number; conditions?: { type: string; status: string; message: string }[] };
+}
