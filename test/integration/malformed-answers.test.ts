@@ -1,5 +1,5 @@
 // Answers not to be trusted (issue 9): an OK without a body, a list filter the service
-// ignored, a 40 KiB error message — through the emulator's malformed-answer hooks. None may
+// ignored, a 40 KiB error message, enum values no proto of ours has — through the emulator's malformed-answer hooks. None may
 // produce a duplicate, adopt a stranger's object, orphan one, or make a status patch fail.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { stringify } from "yaml";
@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   await installCrds();
   service = await startTestService("malformed");
-  pool = await namespacePool("bad-answers", 4);
+  pool = await namespacePool("bad-answers", 5);
   operator = await startTestOperator(service, ["--resync-period", "500ms", "--namespaces", pool.names.join(",")]);
   k3 = createK3Client({ endpoint: service.emulator.address, insecure: true, token: () => service.emulator.mintToken({ tenant: service.tenant }) });
 });
@@ -85,5 +85,24 @@ describe("malformed answers", () => {
     expect(await owned(obj.metadata.uid)).toBe(1);
     const events = JSON.parse(await kubectlOk(["get", "events", "-n", ns, "-o", "json"])) as { items: { message: string }[] };
     expect(events.items.every((e) => e.message.length <= 1024)).toBe(true);
+  });
+
+  test("enum values this build does not know: Ready=False naming the state, the status write succeeds, no duplicate; Ready again after", async () => {
+    const ns = pool.next();
+    await apply(pipeline(ns, "newer"));
+    const obj = await ready(ns, "newer");
+    const creates = service.emulator.calls.get("CreatePipeline");
+    service.emulator.faults.malformNext("GetPipeline", "unknown-enum", 1000);
+    const held = await eventually(async () => {
+      const o = await getObject<Obj>("k3pipeline", ns, "newer");
+      expect(conditionOf(o, "Ready")?.message).toContain("pipeline state 999 is unknown to this operator");
+      return o;
+    }, 30_000);
+    expect(conditionOf(held, "Ready")?.status).toBe("False");
+    expect(held.status?.pipelineId).toBe(obj.status?.pipelineId);
+    service.emulator.faults.clear();
+    await ready(ns, "newer");
+    expect(service.emulator.calls.get("CreatePipeline")).toBe(creates);
+    expect(await owned(obj.metadata.uid)).toBe(1);
   });
 });

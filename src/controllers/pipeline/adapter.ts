@@ -22,6 +22,14 @@ const stateNames: Partial<Record<pipelinev1.PipelineState, string>> = {
   [pipelinev1.PipelineState.PIPELINE_STATE_DISABLED]: "Disabled",
 };
 
+/** Why a pipeline without a message of its own is not Ready; a state newer than this build is named by number. */
+function notActiveMessage(state: pipelinev1.PipelineState): string {
+  const name = stateNames[state];
+  if (name !== undefined) return `pipeline is ${name}`;
+  if (state === pipelinev1.PipelineState.PIPELINE_STATE_UNSPECIFIED) return "pipeline is not active (the service gave no state)";
+  return `pipeline state ${state} is unknown to this operator (a newer service?); not Ready until it reads Active`;
+}
+
 /** The status fields the service knows about a pipeline. */
 function observedStatus(p: pipelinev1.Pipeline): Status {
   return {
@@ -58,7 +66,7 @@ function newPipelineClient(k3: K3Client, catalogs: TemplateCatalogs): ExternalCl
       const ready =
         observed.state === pipelinev1.PipelineState.PIPELINE_STATE_ACTIVE
           ? available()
-          : unavailable(observed.stateMessage || `pipeline is ${stateNames[observed.state] ?? "not active"}`);
+          : unavailable(observed.stateMessage || notActiveMessage(observed.state));
       return { exists: true, upToDate, externalId: observed.id, status: observedStatus(observed), ready };
     },
 
