@@ -14,10 +14,9 @@ import {
   LeaderElector,
   Manager,
   newEventRecorder,
-  newCachedSecretReader,
   OperatorMetrics,
+  SecretStore,
   TokenBucket,
-  type KubeObject,
 } from "./runtime/index.js";
 
 /** A running operator. */
@@ -25,6 +24,8 @@ export interface RunningOperator {
   /** Port of /metrics, /healthz and /readyz (0 when off). */
   port: number;
   metrics: OperatorMetrics;
+  /** The Secret cache: metadata of every watched Secret, data only of those objects reference. */
+  secrets: SecretStore;
   /** Stops controllers (in-flight reconciles finish), releases the Lease and closes channels. */
   stop(): Promise<void>;
 }
@@ -42,10 +43,16 @@ export interface OperatorHooks {
 export async function startOperator(config: OperatorConfig, logger: PinoLogger, hooks: OperatorHooks = {}): Promise<RunningOperator> {
   const kube = createKubeClient({ kubeconfigPath: config.kubeconfig || undefined });
   const metrics = new OperatorMetrics({ processMetrics: true });
-  // One informer per resource type, shared by every controller: the Secret cache serves both the
-  // connection lookups and the watches that reconcile the objects using a Secret when it changes.
+  // One informer per resource type, shared by every controller. Secrets are watched metadata-only
+  // (the watches that reconcile objects when a Secret they use changes need no data) and read on
+  // demand: memory does not grow with the cluster's other Secrets (Helm releases, tokens...).
   const manager = new Manager({ kube, namespaces: config.namespaces, logger });
-  const secrets = manager.informerFor<KubeObject>(CoreTypes.Secret);
+  const secretMetrics = metrics.secretStore(() => secrets.heldKeys().length);
+  const secrets: SecretStore = new SecretStore({
+    kube,
+    metadata: manager.informerFor(CoreTypes.Secret, { metadataOnly: true }),
+    onRead: () => secretMetrics.read(),
+  });
   const connections = new Connections({
     defaults: {
       endpoint: config.k3Endpoint,
@@ -54,7 +61,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
       ca: config.k3CaFile ? readFileSync(config.k3CaFile) : undefined,
     },
     allowInsecure: config.allowInsecureConnections,
-    secrets: newCachedSecretReader(secrets),
+    secrets,
     limiter: config.k3Qps > 0 ? new TokenBucket({ qps: config.k3Qps, burst: config.k3Qps * 2 }) : undefined,
     onCall: (call) => {
       metrics.externalCalls.observe(call.rpc, call.code, call.durationMs / 1000);
@@ -72,11 +79,12 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     events: newEventRecorder({ kube, component: "k3-operator", instance: hostname(), logger }),
     metrics,
     logger,
+    secrets,
     workers: config.workers,
     resyncPeriodMs: config.resyncPeriodMs,
     pollIntervalMs: config.resyncPeriodMs,
   };
-  for (const controller of newControllers(deps, connections, secrets)) manager.add(controller);
+  for (const controller of newControllers(deps, connections)) manager.add(controller);
 
   let ready = false;
   let elector: LeaderElector | undefined;
@@ -125,6 +133,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   return {
     port,
     metrics,
+    secrets,
     async stop() {
       stopping = true;
       ready = false;

@@ -14,7 +14,7 @@ export interface ManagerOptions {
 }
 
 /** Options of one shared informer, beyond its resource (see `InformerOptions`). */
-export type SharedInformerOptions = Pick<InformerOptions, "labelSelector" | "fieldSelector" | "pageSize">;
+export type SharedInformerOptions = Pick<InformerOptions, "labelSelector" | "fieldSelector" | "pageSize" | "metadataOnly">;
 
 /**
  * Owns what controllers share: one informer per resource type (and selector), started and
@@ -34,7 +34,7 @@ export class Manager {
 
   /** The one informer of `resource` (created on first use); register indexes and handlers before `start`. */
   informerFor<T extends KubeObject>(resource: ResourceType, options: SharedInformerOptions = {}): Informer<T> {
-    const key = [resource.group, resource.version, resource.plural, options.labelSelector ?? "", options.fieldSelector ?? ""].join("|");
+    const key = [resource.group, resource.version, resource.plural, options.labelSelector ?? "", options.fieldSelector ?? "", options.metadataOnly ? "metadata" : ""].join("|");
     let informer = this.informers.get(key);
     if (!informer) {
       if (this.started) throw new Error(`informer for ${resource.plural} requested after the manager started`);

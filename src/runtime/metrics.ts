@@ -45,6 +45,8 @@ export class OperatorMetrics {
   private readonly managedCalls: Counter<"kind" | "operation" | "outcome">;
   private readonly timeToReady: Histogram<"kind">;
   private readonly trackedKinds = new Map<string, () => KubeObject[]>();
+  private readonly secretReads: Counter;
+  private secretsHeld: () => number = () => 0;
 
   constructor(options: OperatorMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -62,6 +64,16 @@ export class OperatorMetrics {
     this.externalDuration = new Histogram({ name: "k3_external_request_duration_seconds", help: "Duration of calls to the K3 service.", labelNames: ["operation"], buckets: latencyBuckets, registers });
     this.managedCalls = new Counter({ name: "k3_managed_operations_total", help: "Managed-reconciler steps per kind, operation and outcome (ok or error class).", labelNames: ["kind", "operation", "outcome"], registers });
     this.timeToReady = new Histogram({ name: "k3_time_to_ready_seconds", help: "Time from creation of a resource to its first Ready=True.", labelNames: ["kind"], buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], registers });
+    this.secretReads = new Counter({ name: "k3_secret_reads_total", help: "Secrets read from the apiserver with their data (the watch carries metadata only).", registers });
+    const held = (): number => this.secretsHeld();
+    new Gauge({
+      name: "k3_secrets_held",
+      help: "Secrets whose data is held in memory (those an object references and that were read).",
+      registers,
+      collect() {
+        this.set(held());
+      },
+    });
     const tracked = this.trackedKinds;
     new Gauge({
       name: "k3_resources",
@@ -119,6 +131,12 @@ export class OperatorMetrics {
         this.externalDuration.observe({ operation }, seconds);
       },
     };
+  }
+
+  /** Hooks for the Secret store: `read` per Secret GET; `held` is asked at scrape time. */
+  secretStore(held: () => number): { read(): void } {
+    this.secretsHeld = held;
+    return { read: () => this.secretReads.inc() };
   }
 
   /** Counts ready / not-ready objects of `kind` at scrape time from `list` (e.g. an informer's cache). */
