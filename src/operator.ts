@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import type { Logger as PinoLogger } from "pino";
+import { group, shardScope, shardSelector } from "./api/keys.js";
 import type { OperatorConfig } from "./config.js";
 import { Connections } from "./controllers/connection.js";
 import type { ControllerDeps } from "./controllers/managed-controller.js";
@@ -46,7 +47,8 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   // One informer per resource type, shared by every controller. Secrets are watched metadata-only
   // (the watches that reconcile objects when a Secret they use changes need no data) and read on
   // demand: memory does not grow with the cluster's other Secrets (Helm releases, tokens...).
-  const manager = new Manager({ kube, namespaces: config.namespaces, logger });
+  // A shard's informers of the four kinds select its objects only (`--shard`); other types are not sharded.
+  const manager = new Manager({ kube, namespaces: config.namespaces, logger, labelSelectorFor: (rt) => (rt.group === group ? shardSelector(config.shard) : undefined) });
   const secretMetrics = metrics.secretStore(() => secrets.heldKeys().length);
   const secrets: SecretStore = new SecretStore({
     kube,
@@ -83,6 +85,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     workers: config.workers,
     resyncPeriodMs: config.resyncPeriodMs,
     pollIntervalMs: config.resyncPeriodMs,
+    lookedIn: shardScope(config.shard),
   };
   for (const controller of newControllers(deps, connections)) manager.add(controller);
 
@@ -105,7 +108,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     elector = new LeaderElector({
       kube,
       namespace: config.leaderElectionNamespace,
-      name: "k3-operator",
+      name: leaseName(config.shard),
       identity: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
       leaseDurationMs: config.leaseDurationMs,
       renewDeadlineMs: config.renewDeadlineMs,
@@ -143,6 +146,11 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
   };
+}
+
+/** The Lease of a shard's replicas: `k3-operator`, or `k3-operator-<shard>` so shards elect leaders independently. */
+export function leaseName(shard: string): string {
+  return shard ? `k3-operator-${shard}` : "k3-operator";
 }
 
 /** /healthz (the process answers), /readyz (caches synced and workers running, or standby), /metrics. */

@@ -32,6 +32,8 @@ export interface ControllerDeps {
   resyncPeriodMs: number;
   /** drift poll of a settled object (the managed reconciler's poll interval) */
   pollIntervalMs?: number;
+  /** appended to "not found" of a reference: where the caches looked (a shard's objects); empty unless given */
+  lookedIn?: string;
 }
 
 /** Another kind an object names in its own namespace (a rule's source and pipeline); a change to it reconciles the object. */

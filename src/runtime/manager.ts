@@ -10,6 +10,11 @@ export interface ManagerOptions {
   kube: KubeClient;
   /** namespaces every informer watches; all when empty */
   namespaces?: string[];
+  /**
+   * The label selector of every informer of a resource type (e.g. a shard's), unless the
+   * informer names its own; none when it answers undefined.
+   */
+  labelSelectorFor?: (resource: ResourceType) => string | undefined;
   logger?: Logger;
 }
 
@@ -33,7 +38,8 @@ export class Manager {
   }
 
   /** The one informer of `resource` (created on first use); register indexes and handlers before `start`. */
-  informerFor<T extends KubeObject>(resource: ResourceType, options: SharedInformerOptions = {}): Informer<T> {
+  informerFor<T extends KubeObject>(resource: ResourceType, asked: SharedInformerOptions = {}): Informer<T> {
+    const options = { ...asked, labelSelector: asked.labelSelector ?? this.options.labelSelectorFor?.(resource) };
     const key = [resource.group, resource.version, resource.plural, options.labelSelector ?? "", options.fieldSelector ?? "", options.metadataOnly ? "metadata" : ""].join("|");
     let informer = this.informers.get(key);
     if (!informer) {

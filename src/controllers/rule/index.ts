@@ -15,7 +15,7 @@ export function newRuleController(deps: ControllerDeps, connections: Connections
   return newManagedController<K3IngestRule>(
     {
       resource: K3Resources.K3IngestRule,
-      adapter: newRuleAdapter({ connections, sources, pipelines, jobs, secretCache: deps.secrets.informer }),
+      adapter: newRuleAdapter({ connections, sources, pipelines, jobs, secretCache: deps.secrets.informer, lookedIn: deps.lookedIn }),
       secretNames: (obj) => (obj.spec.connectionRef?.name ? [obj.spec.connectionRef.name] : []),
       references: [
         { resource: K3Resources.K3Source, names: (obj) => (obj.spec.sourceRef ? [obj.spec.sourceRef.name] : []) },
