@@ -48,7 +48,8 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   // (the watches that reconcile objects when a Secret they use changes need no data) and read on
   // demand: memory does not grow with the cluster's other Secrets (Helm releases, tokens...).
   // A shard's informers of the four kinds select its objects only (`--shard`); other types are not sharded.
-  const manager = new Manager({ kube, namespaces: config.namespaces, logger, labelSelectorFor: (rt) => (rt.group === group ? shardSelector(config.shard) : undefined) });
+  const labelSelectorFor = (rt: { group: string }): string | undefined => (rt.group === group ? shardSelector(config.shard) : undefined);
+  const manager = new Manager({ kube, namespaces: config.namespaces, logger, labelSelectorFor });
   const secretMetrics = metrics.secretStore(() => secrets.heldKeys().length);
   const secrets: SecretStore = new SecretStore({
     kube,
