@@ -107,6 +107,8 @@ describe("the Secret cache", () => {
       expect(JSON.stringify(cached).length, `${key} is a small skeleton`).toBeLessThan(400);
     }
     expect(await metric("k3_secrets_held")).toBe(2);
+    const cachedBytes = unrelated.reduce((sum, key) => sum + JSON.stringify(operator.secrets.informer.get(key)).length, 0);
+    console.log(`[figures] ${unrelated.length} unrelated Secrets (${Math.round((4 * big.length + small.length * 2004) / 1024)} KiB of data): ${cachedBytes} bytes in the operator's cache, data held for ${operator.secrets.heldKeys().length} referenced Secrets`);
 
     // Steady state: resyncs every second reconcile both objects (each reads its Secret), yet no GET.
     await sleep(1500);
