@@ -29,6 +29,7 @@ export const FLAG_HELP: Readonly<Record<keyof typeof flags, FlagHelp>> = {
   "log-level": { default: "`info`", meaning: "pino level" },
   "metrics-port": { default: "`8080`", meaning: "port of `/metrics`, `/healthz`, `/readyz` (`0` = off)" },
   "k3-qps": { default: "`20`", meaning: "calls per second to the K3 service (`0` = unlimited)" },
+  shard: { default: "none (the default shard)", meaning: "reconcile only objects labelled `k3.dodil.io/shard=NAME`, holding the Lease `k3-operator-NAME`; without it, only objects without that label" },
 };
 
 const plain = (text: string): string => text.replaceAll("`", "");

@@ -29,12 +29,20 @@ describe("loadConfig", () => {
     expect(config.k3Insecure).toBe(true);
   });
 
+  it("reads the shard from --shard or SHARD; none is the default shard", () => {
+    expect(loadConfig([], {}).shard).toBe("");
+    expect(loadConfig(["--shard", "team-a"], { SHARD: "b" }).shard).toBe("team-a");
+    expect(loadConfig([], { SHARD: "b" }).shard).toBe("b");
+  });
+
   it.each([
     { reason: "negative workers", argv: ["--workers", "-1"], message: /--workers/ },
     { reason: "bad duration", argv: ["--resync-period", "soon"], message: /invalid duration/ },
     { reason: "unknown flag", argv: ["--nope"], message: /nope/ },
     { reason: "renew deadline not shorter than the lease", argv: ["--lease-duration", "10s", "--renew-deadline", "10s"], message: /longer than the renew deadline/ },
     { reason: "retry period too close to the renew deadline", argv: ["--renew-deadline", "2s", "--retry-period", "2s"], message: /1.2 × the retry period/ },
+    { reason: "a shard name that is no label value", argv: ["--shard", "Team_A"], message: /--shard \(SHARD\) must be lower-case/ },
+    { reason: "a shard name longer than 63", argv: ["--shard", "a".repeat(64)], message: /--shard/ },
   ])("rejects $reason", ({ argv, message }) => {
     expect(() => loadConfig(argv, {})).toThrow(message);
   });

@@ -37,6 +37,8 @@ export interface OperatorConfig {
   metricsPort: number;
   /** Upper bound of calls per second to the K3 service (token bucket). */
   k3Qps: number;
+  /** The shard this operator serves (objects labelled `k3.dodil.io/shard=<shard>`); empty = the default shard (objects without the label). */
+  shard: string;
 }
 
 /** The production gRPC endpoint from the K3 API reference. */
@@ -61,6 +63,7 @@ export const flags = {
   "log-level": { type: "string", env: "LOG_LEVEL" },
   "metrics-port": { type: "string", env: "METRICS_PORT" },
   "k3-qps": { type: "string", env: "K3_QPS" },
+  shard: { type: "string", env: "SHARD" },
 } as const;
 
 /** Parses a duration like "90s", "10m", "1h" or "500ms" into milliseconds. */
@@ -121,6 +124,14 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
   }
 }
 
+/** A label value (the shard name goes into a label selector and a Lease name). */
+const LABEL_VALUE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function shard(text: string): string {
+  if (text !== "" && !LABEL_VALUE.test(text)) throw new ConfigError(`${flagAndEnv("shard")} must be lower-case letters, digits and '-' (at most 63, starting and ending with a letter or digit), got "${text}"`);
+  return text;
+}
+
 function truthy(text: string | undefined): boolean {
   return text !== undefined && ["1", "true", "yes", "on"].includes(text.toLowerCase());
 }
@@ -160,5 +171,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     logLevel: logLevel(pick("log-level") ?? "info"),
     metricsPort: port("metrics-port", pick("metrics-port") ?? "8080"),
     k3Qps: positiveInt("k3-qps", pick("k3-qps") ?? "20"),
+    shard: shard(pick("shard") ?? ""),
   };
 }

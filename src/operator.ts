@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import type { Logger as PinoLogger } from "pino";
+import { group, shardScope, shardSelector } from "./api/keys.js";
 import type { OperatorConfig } from "./config.js";
 import { reportServiceSchema } from "./service-schema-report.js";
 import { Connections } from "./controllers/connection.js";
@@ -15,10 +16,9 @@ import {
   LeaderElector,
   Manager,
   newEventRecorder,
-  newCachedSecretReader,
   OperatorMetrics,
+  SecretStore,
   TokenBucket,
-  type KubeObject,
 } from "./runtime/index.js";
 
 /** A running operator. */
@@ -26,6 +26,8 @@ export interface RunningOperator {
   /** Port of /metrics, /healthz and /readyz (0 when off). */
   port: number;
   metrics: OperatorMetrics;
+  /** The Secret cache: metadata of every watched Secret, data only of those objects reference. */
+  secrets: SecretStore;
   /** Stops controllers (in-flight reconciles finish), releases the Lease and closes channels. */
   stop(): Promise<void>;
 }
@@ -44,10 +46,18 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   const kube = createKubeClient({ kubeconfigPath: config.kubeconfig || undefined });
   const metrics = new OperatorMetrics({ processMetrics: true });
   const ca = config.k3CaFile ? readFileSync(config.k3CaFile) : undefined;
-  // One informer per resource type, shared by every controller: the Secret cache serves both the
-  // connection lookups and the watches that reconcile the objects using a Secret when it changes.
-  const manager = new Manager({ kube, namespaces: config.namespaces, logger });
-  const secrets = manager.informerFor<KubeObject>(CoreTypes.Secret);
+  // One informer per resource type, shared by every controller. Secrets are watched metadata-only
+  // (the watches that reconcile objects when a Secret they use changes need no data) and read on
+  // demand: memory does not grow with the cluster's other Secrets (Helm releases, tokens...).
+  // A shard's informers of the four kinds select its objects only (`--shard`); other types are not sharded.
+  const labelSelectorFor = (rt: { group: string }): string | undefined => (rt.group === group ? shardSelector(config.shard) : undefined);
+  const manager = new Manager({ kube, namespaces: config.namespaces, logger, labelSelectorFor });
+  const secretMetrics = metrics.secretStore(() => secrets.heldKeys().length);
+  const secrets: SecretStore = new SecretStore({
+    kube,
+    metadata: manager.informerFor(CoreTypes.Secret, { metadataOnly: true }),
+    onRead: () => secretMetrics.read(),
+  });
   const connections = new Connections({
     defaults: {
       endpoint: config.k3Endpoint,
@@ -56,7 +66,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
       ca,
     },
     allowInsecure: config.allowInsecureConnections,
-    secrets: newCachedSecretReader(secrets),
+    secrets,
     limiter: config.k3Qps > 0 ? new TokenBucket({ qps: config.k3Qps, burst: config.k3Qps * 2 }) : undefined,
     onCall: (call) => {
       metrics.externalCalls.observe(call.rpc, call.code, call.durationMs / 1000);
@@ -74,11 +84,13 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     events: newEventRecorder({ kube, component: "k3-operator", instance: hostname(), logger }),
     metrics,
     logger,
+    secrets,
     workers: config.workers,
     resyncPeriodMs: config.resyncPeriodMs,
     pollIntervalMs: config.resyncPeriodMs,
+    lookedIn: shardScope(config.shard),
   };
-  for (const controller of newControllers(deps, connections, secrets)) manager.add(controller);
+  for (const controller of newControllers(deps, connections)) manager.add(controller);
 
   let ready = false;
   let elector: LeaderElector | undefined;
@@ -103,7 +115,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     elector = new LeaderElector({
       kube,
       namespace: config.leaderElectionNamespace,
-      name: "k3-operator",
+      name: leaseName(config.shard),
       identity: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
       leaseDurationMs: config.leaseDurationMs,
       renewDeadlineMs: config.renewDeadlineMs,
@@ -132,6 +144,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   return {
     port,
     metrics,
+    secrets,
     async stop() {
       stopping = true;
       ready = false;
@@ -144,6 +157,11 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
   };
+}
+
+/** The Lease of a shard's replicas: `k3-operator`, or `k3-operator-<shard>` so shards elect leaders independently. */
+export function leaseName(shard: string): string {
+  return shard ? `k3-operator-${shard}` : "k3-operator";
 }
 
 /** /healthz (the process answers), /readyz (caches synced and workers running, or standby), /metrics. */

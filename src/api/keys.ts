@@ -62,6 +62,26 @@ export const ownerLabels = {
 /** The type a Secret must have to be used as a connection (`spec.connectionRef`): a token is never read from any other Secret. */
 export const connectionSecretType = `${group}/connection`;
 
+/**
+ * Label users set on objects to assign them to a shard (as Flux's `sharding.fluxcd.io/key`): an
+ * operator started with `--shard NAME` reconciles only objects labelled NAME, one without
+ * `--shard` only objects without the label.
+ */
+export const shardLabel = `${group}/shard`;
+
+/** The label selector of shard `shard` ("" = the default shard: objects without the shard label). */
+export function shardSelector(shard: string): string {
+  return shard ? `${shardLabel}=${shard}` : `!${shardLabel}`;
+}
+
+/**
+ * Where a shard looks for objects, for "not found" messages (a rule and what it references must
+ * share a shard): empty for the default shard, whose objects carry no shard label.
+ */
+export function shardScope(shard: string): string {
+  return shard ? ` among objects labelled ${shardLabel}=${shard}` : "";
+}
+
 /** Label keys put on remote credentials besides the owner labels. */
 export const credentialLabels = {
   /** Hash of the Secret data a credential was stored from: finds a credential whose store answer was lost. */

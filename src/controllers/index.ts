@@ -1,4 +1,4 @@
-import type { Informer, KubeObject, Runnable } from "../runtime/index.js";
+import type { Runnable } from "../runtime/index.js";
 import type { Connections } from "./connection.js";
 import type { ControllerDeps } from "./managed-controller.js";
 import { newJobController } from "./job/index.js";
@@ -7,6 +7,6 @@ import { newRuleController } from "./rule/index.js";
 import { newSourceController } from "./source/index.js";
 
 /** Every controller of the operator. */
-export function newControllers(deps: ControllerDeps, connections: Connections, secrets: Informer<KubeObject>): Runnable[] {
-  return [newSourceController(deps, connections, secrets), newPipelineController(deps, connections), newRuleController(deps, connections, secrets), newJobController(deps, connections)];
+export function newControllers(deps: ControllerDeps, connections: Connections): Runnable[] {
+  return [newSourceController(deps, connections), newPipelineController(deps, connections), newRuleController(deps, connections), newJobController(deps, connections)];
 }

@@ -2,7 +2,6 @@ import { annotations, finalizer } from "../api/keys.js";
 import { reasons } from "../api/conditions.js";
 import {
   Controller,
-  CoreTypes,
   keyOf,
   ManagedReconciler,
   newObjectWriter,
@@ -15,6 +14,7 @@ import {
   type Manager,
   type OperatorMetrics,
   type ResourceType,
+  type SecretStore,
   type Watch,
 } from "../runtime/index.js";
 
@@ -26,10 +26,14 @@ export interface ControllerDeps {
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
+  /** Secrets: watched metadata-only, data read on demand for the Secrets objects reference */
+  secrets: SecretStore;
   workers: number;
   resyncPeriodMs: number;
   /** drift poll of a settled object (the managed reconciler's poll interval) */
   pollIntervalMs?: number;
+  /** appended to "not found" of a reference: where the caches looked (a shard's objects); empty unless given */
+  lookedIn?: string;
 }
 
 /** Another kind an object names in its own namespace (a rule's source and pipeline); a change to it reconciles the object. */
@@ -71,8 +75,10 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
   const name = kind.resource.kind.toLowerCase();
   const logger = deps.logger.child({ controller: name });
   const informer = deps.manager.informerFor<T>(kind.resource);
-  informer.addIndex(secretIndex, (obj) => sameNamespace(obj, kind.secretNames(obj)));
-  const watches: Watch[] = [{ informer: deps.manager.informerFor(CoreTypes.Secret), index: secretIndex, updated: changed }];
+  const secretKeys = (obj: T): string[] => sameNamespace(obj, kind.secretNames(obj));
+  informer.addIndex(secretIndex, secretKeys);
+  deps.secrets.addReferrer({ informer, index: secretIndex, keysOf: secretKeys });
+  const watches: Watch[] = [{ informer: deps.secrets.informer, index: secretIndex, updated: changed }];
   for (const ref of kind.references ?? []) {
     informer.addIndex(referenceIndex(ref.resource), (obj) => sameNamespace(obj, ref.names(obj)));
     watches.push({ informer: deps.manager.informerFor(ref.resource), index: referenceIndex(ref.resource), updated: changed });

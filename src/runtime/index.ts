@@ -4,7 +4,7 @@ export { type BackoffOptions, backoffDelay, sleep, withJitter } from "./backoff.
 export * from "./conditions.js";
 export { Controller, type ControllerOptions, needsReconcile, type Reconciler, type Runnable, type Watch } from "./controller.js";
 export { type EventRecorder, type EventRecorderOptions, newEventRecorder, noopEventRecorder, type RecordedEvent } from "./event-recorder.js";
-export { type IndexFunc, Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
+export { identityOf, type IndexFunc, Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { type CallOptions, createKubeClient, type KubeClient, type KubeConfigSource, type ListOptions, type ObjectRef, type Patch, type WatchOptions } from "./kube-client.js";
 export { isAlreadyExists, isConflict, isGone, isNotFound, KubeApiError } from "./kube-errors.js";
 export * from "./kube-types.js";
@@ -19,6 +19,6 @@ export { currentReconcile, type ReconcileContext, runInReconcileContext } from "
 export { TokenBucket, type TokenBucketOptions } from "./rate-limiter.js";
 export { createRequestId } from "./request-id.js";
 export { apiVersionOf, CoreTypes, type ResourceType } from "./resource.js";
-export { newCachedSecretReader, type SecretData, type SecretReader } from "./secret-reader.js";
+export { type SecretData, type SecretReader, type SecretReferrer, SecretStore, type SecretStoreOptions } from "./secret-reader.js";
 export { newObjectWriter, type ObjectWriter, type Status, statusOf, statusPatch } from "./status-patcher.js";
 export { WorkQueue, type WorkQueueMetrics, type WorkQueueOptions } from "./work-queue.js";

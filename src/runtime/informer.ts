@@ -3,7 +3,7 @@ import type { KubeClient } from "./kube-client.js";
 import { type KubeObject, objectKey } from "./kube-types.js";
 import { errorFields, type Logger, noopLogger } from "./logger.js";
 import { Reflector, type ReflectorSink } from "./reflector.js";
-import type { ResourceType } from "./resource.js";
+import { apiVersionOf, type ResourceType } from "./resource.js";
 
 /** Callbacks of an informer; they run synchronously and must not throw (throws are logged). */
 export interface InformerHandlers<T extends KubeObject> {
@@ -23,6 +23,12 @@ export interface InformerOptions {
   namespaces?: string[];
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Cache metadata only (PartialObjectMetadata lists and watches, as client-go's metadata
+   * informers): enough to index, watch and compare resourceVersions of objects whose content
+   * is read on demand (Secrets), at a fraction of the memory.
+   */
+  metadataOnly?: boolean;
   /** per-watch server timeout; 300 s unless given */
   watchTimeoutSeconds?: number;
   /** extra silence tolerated past the watch timeout before the watchdog restarts it; 30 s unless given */
@@ -64,7 +70,7 @@ export class Informer<T extends KubeObject> {
   constructor(options: InformerOptions) {
     this.logger = (options.logger ?? noopLogger).child({ informer: options.resource.plural });
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
-    const transform = options.transform ?? withoutManagedFields;
+    const transform = options.transform ?? (options.metadataOnly ? identityOf(options.resource) : withoutManagedFields);
     const sink: ReflectorSink<T> = {
       replace: (ns, items) => this.replace(ns, items.map(transform)),
       upsert: (obj) => this.upsert(transform(obj)),
@@ -78,6 +84,7 @@ export class Informer<T extends KubeObject> {
           namespace,
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
+          metadataOnly: options.metadataOnly,
           watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
           watchdogGraceMs: options.watchdogGraceMs ?? 30_000,
           backoff: options.backoff ?? { baseMs: 1000, maxMs: 60_000 },
@@ -240,4 +247,18 @@ export function withoutManagedFields<O extends KubeObject>(obj: O): O {
   if (!obj.metadata?.managedFields) return obj;
   const { managedFields: _dropped, ...metadata } = obj.metadata;
   return { ...obj, metadata };
+}
+
+/**
+ * A metadata informer's transform: the object's identity and labels, nothing else. Annotations go
+ * too, since `kubectl.kubernetes.io/last-applied-configuration` repeats a whole applied object
+ * (a Secret's data included) inside its metadata.
+ */
+export function identityOf(resource: ResourceType): <O extends KubeObject>(obj: O) => O {
+  const apiVersion = apiVersionOf(resource);
+  return <O extends KubeObject>(obj: O): O => {
+    const { name, namespace, uid, resourceVersion, generation, deletionTimestamp, labels } = obj.metadata ?? {};
+    // The cache holds exactly this skeleton; callers of a metadata informer read no more.
+    return { apiVersion, kind: resource.kind, metadata: { name, namespace, uid, resourceVersion, generation, deletionTimestamp, labels } } as O;
+  };
 }

@@ -16,6 +16,7 @@ interface Seen {
   method: string;
   url: string;
   contentType: string | undefined;
+  accept: string | undefined;
   auth: string | undefined;
   body: string;
 }
@@ -27,7 +28,7 @@ function fakeApiserver(route: (req: Seen, res: ServerResponse) => void): { serve
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
-      const s = { method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"], auth: req.headers.authorization, body };
+      const s = { method: req.method ?? "", url: req.url ?? "", contentType: req.headers["content-type"], accept: req.headers.accept, auth: req.headers.authorization, body };
       seen.push(s);
       route(s, res);
     });
@@ -102,6 +103,16 @@ describe("HttpKubeClient", () => {
   it("lists with selectors, leaving out empty options", async () => {
     await client.list(widgets, { namespace: "ns", labelSelector: "a=b", fieldSelector: "" });
     expect(fake.seen.at(-1)!.url).toBe("/apis/test.k3.dodil.io/v1/namespaces/ns/widgets?labelSelector=a%3Db");
+  });
+
+  it("asks for PartialObjectMetadata when listing or watching metadata only, plain JSON otherwise", async () => {
+    await client.list(widgets, { namespace: "ns", metadataOnly: true });
+    expect(fake.seen.at(-1)).toMatchObject({ url: "/apis/test.k3.dodil.io/v1/namespaces/ns/widgets", accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1" });
+    await client.watch(widgets, { timeoutSeconds: 60, allowWatchBookmarks: true, metadataOnly: true, signal: new AbortController().signal }, () => {});
+    expect(fake.seen.at(-1)!.accept).toBe("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1");
+    expect(new URL(fake.seen.at(-1)!.url, "http://x").searchParams.has("metadataOnly")).toBe(false);
+    await client.list(widgets, { namespace: "ns" });
+    expect(fake.seen.at(-1)!.accept).toBe("application/json");
   });
 
   it("creates with apiVersion and kind filled in", async () => {

@@ -22,6 +22,8 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /** ask for metadata only (PartialObjectMetadataList): no spec, status or Secret data on the wire */
+  metadataOnly?: boolean;
   /** aborting cancels the call */
   signal?: AbortSignal;
 }
@@ -35,6 +37,8 @@ export interface WatchOptions {
   /** the apiserver ends the watch after this long, so no watch lives forever unnoticed */
   timeoutSeconds: number;
   allowWatchBookmarks: boolean;
+  /** events carry metadata only (PartialObjectMetadata) */
+  metadataOnly?: boolean;
   /** aborting ends the watch quietly (the promise resolves) */
   signal: AbortSignal;
 }
@@ -102,12 +106,17 @@ interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Accept header; plain JSON unless given */
+  accept?: string;
   signal?: AbortSignal;
   context: string;
 }
 
 const mergePatch = "application/merge-patch+json";
 const jsonPatch = "application/json-patch+json";
+/** Accept headers asking the apiserver for metadata only (what client-go's metadata informers send). */
+const metadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+const metadataAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
 /**
  * `KubeClient` over client-node's request plumbing (auth, TLS). It does its own paths and
@@ -130,16 +139,18 @@ class HttpKubeClient implements KubeClient {
 
   async list<T extends KubeObject>(rt: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
     const path = collectionPath(rt, options.namespace);
-    const { namespace: _ns, signal, ...query } = options;
-    const resp = await this.send({ method: HttpMethod.GET, path, query, signal, context: `list ${path}` });
+    const { namespace: _ns, signal, metadataOnly, ...query } = options;
+    const accept = metadataOnly ? metadataListAccept : undefined;
+    const resp = await this.send({ method: HttpMethod.GET, path, query, accept, signal, context: `list ${path}` });
     return (await this.json(resp)) as KubeList<T>;
   }
 
   async watch(rt: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<void> {
     const path = collectionPath(rt, options.namespace);
-    const { namespace: _ns, signal, ...query } = options;
+    const { namespace: _ns, signal, metadataOnly, ...query } = options;
     try {
-      const resp = await this.send({ method: HttpMethod.GET, path, query: { ...query, watch: true }, signal, context: `watch ${path}` });
+      const accept = metadataOnly ? metadataAccept : undefined;
+      const resp = await this.send({ method: HttpMethod.GET, path, query: { ...query, watch: true }, accept, signal, context: `watch ${path}` });
       const stream = resp.body.stream();
       if (!stream) throw new Error(`watch ${path}: empty body`);
       for await (const line of ndjsonLines(stream)) onEvent(JSON.parse(line) as WatchEvent);
@@ -187,7 +198,7 @@ class HttpKubeClient implements KubeClient {
     const url = new URL(server.replace(/\/$/, "") + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
     const ctx = new RequestContext(url.toString(), spec.method);
-    ctx.setHeaderParam("Accept", "application/json");
+    ctx.setHeaderParam("Accept", spec.accept ?? "application/json");
     if (spec.body !== undefined) {
       ctx.setBody(JSON.stringify(spec.body));
       ctx.setHeaderParam("Content-Type", spec.contentType ?? "application/json");

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { KubeObject } from "./kube-types.js";
 import { Manager } from "./manager.js";
 import type { ResourceType } from "./resource.js";
@@ -30,6 +30,22 @@ describe("Manager", () => {
     expect(() => manager.informerFor(CoreSecretLike)).toThrow(/after the manager started/);
     await manager.stop();
     expect(order).toEqual(["start: widgets cached=n/w gadgets synced=true", "stop"]);
+  });
+
+  it("applies its label selector per resource type (a shard's) to every informer of that type, and keeps metadata-only informers apart", async () => {
+    const kube = new FakeKube();
+    const manager = new Manager({ kube, labelSelectorFor: (rt) => (rt.group === widgets.group ? "k3.dodil.io/shard=a" : undefined) });
+    const w = manager.informerFor<KubeObject>(widgets);
+    const secrets = manager.informerFor<KubeObject>(CoreSecretLike);
+    const secretsMeta = manager.informerFor<KubeObject>(CoreSecretLike, { metadataOnly: true });
+    expect(secretsMeta).not.toBe(secrets);
+    expect(manager.informerFor<KubeObject>(CoreSecretLike, { metadataOnly: true })).toBe(secretsMeta);
+    await manager.start();
+    await vi.waitFor(() => expect(kube.watches.filter((x) => !x.closed)).toHaveLength(3));
+    const asked = kube.watches.map((x) => `${x.resource} ${x.options.labelSelector ?? "-"} ${x.options.metadataOnly ? "metadata" : "full"}`).sort();
+    expect(asked).toEqual(["secrets - full", "secrets - metadata", "widgets k3.dodil.io/shard=a full"]);
+    expect(w.hasSynced()).toBe(true);
+    await manager.stop();
   });
 });
 

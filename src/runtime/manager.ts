@@ -10,11 +10,16 @@ export interface ManagerOptions {
   kube: KubeClient;
   /** namespaces every informer watches; all when empty */
   namespaces?: string[];
+  /**
+   * The label selector of every informer of a resource type (e.g. a shard's), unless the
+   * informer names its own; none when it answers undefined.
+   */
+  labelSelectorFor?: (resource: ResourceType) => string | undefined;
   logger?: Logger;
 }
 
 /** Options of one shared informer, beyond its resource (see `InformerOptions`). */
-export type SharedInformerOptions = Pick<InformerOptions, "labelSelector" | "fieldSelector" | "pageSize">;
+export type SharedInformerOptions = Pick<InformerOptions, "labelSelector" | "fieldSelector" | "pageSize" | "metadataOnly">;
 
 /**
  * Owns what controllers share: one informer per resource type (and selector), started and
@@ -33,8 +38,9 @@ export class Manager {
   }
 
   /** The one informer of `resource` (created on first use); register indexes and handlers before `start`. */
-  informerFor<T extends KubeObject>(resource: ResourceType, options: SharedInformerOptions = {}): Informer<T> {
-    const key = [resource.group, resource.version, resource.plural, options.labelSelector ?? "", options.fieldSelector ?? ""].join("|");
+  informerFor<T extends KubeObject>(resource: ResourceType, asked: SharedInformerOptions = {}): Informer<T> {
+    const options = { ...asked, labelSelector: asked.labelSelector ?? this.options.labelSelectorFor?.(resource) };
+    const key = [resource.group, resource.version, resource.plural, options.labelSelector ?? "", options.fieldSelector ?? "", options.metadataOnly ? "metadata" : ""].join("|");
     let informer = this.informers.get(key);
     if (!informer) {
       if (this.started) throw new Error(`informer for ${resource.plural} requested after the manager started`);

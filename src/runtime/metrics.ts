@@ -49,6 +49,8 @@ export class OperatorMetrics {
   readonly leader: Gauge;
   /** Differences between the compiled service descriptors and an endpoint's reflection, per endpoint. */
   readonly externalSchemaDifferences: Gauge<"endpoint">;
+  private readonly secretReads: Counter;
+  private secretsHeld: () => number = () => 0;
 
   constructor(options: OperatorMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -73,6 +75,16 @@ export class OperatorMetrics {
       help: "Differences between the K3 service descriptors compiled into the operator and those the endpoint's reflection describes, checked at start; absent when the endpoint offers no reflection.",
       labelNames: ["endpoint"],
       registers,
+    });
+    this.secretReads = new Counter({ name: "k3_secret_reads_total", help: "Secrets read from the apiserver with their data (the watch carries metadata only).", registers });
+    const held = (): number => this.secretsHeld();
+    new Gauge({
+      name: "k3_secrets_held",
+      help: "Secrets whose data is held in memory (those an object references and that were read).",
+      registers,
+      collect() {
+        this.set(held());
+      },
     });
     const tracked = this.trackedKinds;
     new Gauge({
@@ -131,6 +143,12 @@ export class OperatorMetrics {
         this.externalDuration.observe({ operation }, seconds);
       },
     };
+  }
+
+  /** Hooks for the Secret store: `read` per Secret GET; `held` is asked at scrape time. */
+  secretStore(held: () => number): { read(): void } {
+    this.secretsHeld = held;
+    return { read: () => this.secretReads.inc() };
   }
 
   /** Counts ready / not-ready objects of `kind` at scrape time from `list` (e.g. an informer's cache). */

@@ -21,6 +21,8 @@ export interface ReflectorOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** list and watch metadata only (PartialObjectMetadata) */
+  metadataOnly?: boolean;
   /** asked of the apiserver per watch (jittered ±25 %), so every watch ends and is renewed */
   watchTimeoutSeconds: number;
   /** a watch silent for its timeout plus this long is presumed dead and restarted */
@@ -75,14 +77,15 @@ export class Reflector<T extends KubeObject> {
   }
 
   private async relist(signal: AbortSignal): Promise<void> {
-    const { kube, resource, namespace, labelSelector, fieldSelector, pageSize } = this.options;
+    const { kube, resource, namespace, labelSelector, fieldSelector, metadataOnly, pageSize } = this.options;
     const items: T[] = [];
     let cont: string | undefined;
     let rv = "";
     do {
-      const page = await kube.list<T>(resource, { namespace, labelSelector, fieldSelector, limit: pageSize, continue: cont, signal });
+      const page = await kube.list<T>(resource, { namespace, labelSelector, fieldSelector, metadataOnly, limit: pageSize, continue: cont, signal });
       // List items of core types come without apiVersion/kind; events and logs need them.
-      for (const item of page.items) items.push({ ...item, apiVersion: item.apiVersion ?? apiVersionOf(resource), kind: item.kind ?? resource.kind });
+      // A metadata-only list of nothing says `items: null` (Go's nil slice), not `[]`.
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion: item.apiVersion ?? apiVersionOf(resource), kind: item.kind ?? resource.kind });
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? "";
     } while (cont);
@@ -92,7 +95,7 @@ export class Reflector<T extends KubeObject> {
   }
 
   private async watch(signal: AbortSignal): Promise<void> {
-    const { kube, resource, namespace, labelSelector, fieldSelector, watchdogGraceMs, random } = this.options;
+    const { kube, resource, namespace, labelSelector, fieldSelector, metadataOnly, watchdogGraceMs, random } = this.options;
     const timeoutSeconds = Math.max(1, Math.round(withJitter(this.options.watchTimeoutSeconds, 0.25, random)));
     const watchAbort = new AbortController();
     const stop = (): void => watchAbort.abort();
@@ -110,7 +113,7 @@ export class Reflector<T extends KubeObject> {
     try {
       await kube.watch(
         resource,
-        { namespace, labelSelector, fieldSelector, resourceVersion: this.resourceVersion, timeoutSeconds, allowWatchBookmarks: true, signal: watchAbort.signal },
+        { namespace, labelSelector, fieldSelector, metadataOnly, resourceVersion: this.resourceVersion, timeoutSeconds, allowWatchBookmarks: true, signal: watchAbort.signal },
         (event) => {
           lastActivity = Date.now();
           this.apply(event);

@@ -157,8 +157,46 @@ describe("the Helm chart", () => {
     { reason: "workers: 0", set: { workers: "0" }, message: /workers.*minimum/ },
     { reason: "a duration without a unit", set: { resyncPeriod: "600" }, message: /resyncPeriod/ },
     { reason: "a misspelt key", set: { worker: "3" }, message: /additional properties 'worker' not allowed/ },
+    { reason: "a shard name that is no label value", set: { "shards[0]": "Team_A" }, message: /shards\/0.*does not match pattern/ },
+    { reason: "the same shard twice", set: { "shards[0]": "a", "shards[1]": "a" }, message: /'\/shards': items at 0 and 1 are equal/ },
   ])("values.schema.json refuses $reason", async ({ set, setString, message }) => {
     await expect(helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set, setString })).rejects.toThrow(message);
+  });
+
+  it("with watchNamespaces, renders a Role and RoleBinding per namespace with the ClusterRole's rules, and no cluster-wide access", async () => {
+    const clusterWide = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system" }));
+    const namespaced = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set: { "watchNamespaces[0]": "team-a", "watchNamespaces[1]": "team-b" } }));
+    expect(namespaced.filter((doc) => doc.kind.startsWith("Cluster"))).toEqual([]);
+    type Role = Manifest & { rules: { resources: string[]; verbs: string[]; resourceNames?: string[] }[] };
+    type Binding = Manifest & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+    const roles = namespaced.filter((doc): doc is Role => doc.kind === "Role" && !doc.metadata.name.endsWith("-leader-election"));
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(["team-a", "team-b"]);
+    for (const role of roles) expect(role.rules).toEqual(only<Role>(clusterWide, "ClusterRole").rules);
+    const bindings = namespaced.filter((doc): doc is Binding => doc.kind === "RoleBinding" && !doc.metadata.name.endsWith("-leader-election"));
+    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef.kind, b.roleRef.name, b.subjects[0]?.namespace])).toEqual([
+      ["team-a", "Role", "k3-operator", "k3-system"],
+      ["team-b", "Role", "k3-operator", "k3-system"],
+    ]);
+  });
+
+  it("with shards, renders one more Deployment per shard: its own pods, --shard, the same ServiceAccount, and its Lease in the Role", async () => {
+    const docs = manifests(await helmTemplate({ chartDir, release: "k3-operator", namespace: "k3-system", set: { "shards[0]": "a", "shards[1]": "b" } }));
+    const deployments = docs.filter((doc): doc is Deployment => doc.kind === "Deployment");
+    expect(deployments.map((d) => d.metadata.name)).toEqual(["k3-operator", "k3-operator-shard-a", "k3-operator-shard-b"]);
+    type Selected = Deployment & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } } };
+    const selects = (d: Selected, labels: Record<string, string>): boolean => Object.entries(d.spec.selector.matchLabels).every(([k, v]) => labels[k] === v);
+    const shardsSeen = deployments.map((d) => {
+      const container = d.spec.template.spec.containers.find((c) => c.name === "operator")!;
+      expect(d.spec.template.spec.serviceAccountName).toBe("k3-operator");
+      return loadConfig(container.args, podEnv(container, "k3-system")).shard;
+    });
+    expect(shardsSeen).toEqual(["", "a", "b"]);
+    // A shard Deployment selects its own pods only (the main one keeps its selector, unchanged for upgrades).
+    const [main, a, b] = deployments as Selected[];
+    expect(selects(a!, b!.spec.template.metadata.labels) || selects(b!, a!.spec.template.metadata.labels) || selects(a!, main!.spec.template.metadata.labels)).toBe(false);
+    type Role = Manifest & { rules: { resourceNames?: string[] }[] };
+    const leaseRole = docs.find((doc): doc is Role => doc.kind === "Role" && doc.metadata.name.endsWith("-leader-election"));
+    expect(leaseRole?.rules[0]?.resourceNames).toEqual(["k3-operator", "k3-operator-a", "k3-operator-b"]);
   });
 
   it("mounts the token 0400, readable through fsGroup only", async () => {
@@ -335,5 +373,80 @@ describe("the chart's RBAC on a real apiserver", () => {
     // Removing the finalizer on delete is within the Role too: the deletion completes.
     await kubectlOk(["delete", "k3pipeline", "doc-chunker", "-n", appNamespace, "--timeout=60s"]);
     expect((await kubectl(["get", "k3pipeline", "doc-chunker", "-n", appNamespace])).exitCode).not.toBe(0);
+  });
+});
+
+describe("the chart's namespaced RBAC (watchNamespaces) on a real apiserver", () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    await installCrds();
+    service = await startTestService("helm-chart-namespaced");
+  });
+
+  afterAll(async () => {
+    await service?.emulator.stop();
+  });
+
+  kubeTest("is enough in the watched namespace and grants nothing outside it", { timeout: 120_000 }, async ({ namespace, onTestFinished }) => {
+    const appNamespace = namespaceName("helm-ns-app");
+    const otherNamespace = namespaceName("helm-ns-other");
+    for (const ns of [appNamespace, otherNamespace]) {
+      await kubectlOk(["create", "namespace", ns]);
+      onTestFinished(async () => {
+        await kubectl(["delete", "namespace", ns, "--wait=false"]);
+      });
+    }
+    const release = `k3ns-${randomBytes(3).toString("hex")}`;
+    const docs = manifests(await helmTemplate({ chartDir, release, namespace, set: { "watchNamespaces[0]": appNamespace } }));
+    const rbac = docs.filter((doc) => ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"].includes(doc.kind));
+    expect(rbac.map((doc) => `${doc.kind} ${doc.metadata.namespace === namespace ? "release" : "app"}`).sort()).toEqual([
+      "Role app", "Role release", "RoleBinding app", "RoleBinding release", "ServiceAccount release",
+    ]);
+    await kubectlOk(["apply", "-f", "-"], { input: rbac.map((doc) => JSON.stringify(doc)).join("\n---\n") });
+    const accountName = only(docs, "ServiceAccount").metadata.name;
+
+    const as = `system:serviceaccount:${namespace}:${accountName}`;
+    const canI = async (verb: string, resource: string, where: string[]): Promise<string> => (await kubectl(["auth", "can-i", verb, resource, ...where, "--as", as])).stdout.trim();
+    const expectations: [verb: string, resource: string, where: string[], answer: "yes" | "no"][] = [
+      ["get", "secrets", ["-n", appNamespace], "yes"],
+      ["watch", "secrets", ["-n", appNamespace], "yes"],
+      ["watch", "k3sources.k3.dodil.io", ["-n", appNamespace], "yes"],
+      ["create", "events", ["-n", appNamespace], "yes"],
+      ["get", "secrets", ["-n", otherNamespace], "no"],
+      ["list", "secrets", ["--all-namespaces"], "no"],
+      ["get", "secrets", ["-n", namespace], "no"],
+      ["watch", "k3sources.k3.dodil.io", ["-n", otherNamespace], "no"],
+      ["list", "k3pipelines.k3.dodil.io", ["--all-namespaces"], "no"],
+    ];
+    const answers = await Promise.all(expectations.map(([verb, resource, where]) => canI(verb, resource, where)));
+    expect(expectations.map(([verb, resource, where], i) => `${verb} ${resource} ${where.join(" ")}: ${answers[i]}`)).toEqual(
+      expectations.map(([verb, resource, where, answer]) => `${verb} ${resource} ${where.join(" ")}: ${answer}`),
+    );
+
+    // The operator as the chart runs it (--namespaces from watchNamespaces), with the namespaced ServiceAccount's token.
+    const container = operatorContainer(docs);
+    const [metricsPort] = await freePorts(1);
+    const config = loadConfig(
+      [
+        ...container.args,
+        "--kubeconfig", await serviceAccountKubeconfig({ namespace, name: accountName }),
+        "--k3-endpoint", service.emulator.address,
+        "--k3-insecure",
+        "--k3-token-file", service.tokenFile,
+        "--metrics-port", String(metricsPort),
+      ],
+      podEnv(container, namespace),
+    );
+    expect(config.namespaces).toEqual([appNamespace]);
+    const operator = await startOperator(config, pino({ level: process.env.K3_TEST_LOG ?? "silent" }));
+    onTestFinished(() => operator.stop());
+    // A source reads its credential Secret (a GET under the Role), a pipeline is created and gets its events.
+    await kubectlOk(["apply", "-n", appNamespace, "-f", "examples/k3source-s3.yaml", "-f", "examples/k3pipeline.yaml"]);
+    for (const [kind, name] of [["k3source", "reports-bucket"], ["k3pipeline", "doc-chunker"]] as const) {
+      await eventually(async () => expect(conditionOf(await getObject(kind, appNamespace, name), "Ready")?.status, `${kind}/${name}`).toBe("True"), 60_000);
+    }
+    expect(operator.secrets.heldKeys()).toEqual([`${appNamespace}/reports-bucket-credentials`]);
+    await kubectlOk(["delete", "k3pipeline", "doc-chunker", "-n", appNamespace, "--timeout=60s"]);
   });
 });

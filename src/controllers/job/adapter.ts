@@ -13,6 +13,8 @@ export const maxListedJobs = 1000;
 export interface JobAdapterOptions {
   connections: Connections;
   rules: { get(key: string): K3IngestRule | undefined };
+  /** appended to "not found": where the rule cache looked (a shard's objects only); empty unless given */
+  lookedIn?: string;
 }
 
 function jobEntry(j: ingestv1.IngestJob): Record<string, unknown> {
@@ -77,7 +79,7 @@ export function newJobAdapter(options: JobAdapterOptions): RunAdapter<K3IngestJo
     ttlSecondsAfterFinished: (obj) => obj.spec.ttlSecondsAfterFinished,
     prepare(obj) {
       const rule = ruleOf(obj);
-      if (!rule) return { ready: false, message: `waiting for K3IngestRule ${obj.spec.ruleRef.name} (not found)` };
+      if (!rule) return { ready: false, message: `waiting for K3IngestRule ${obj.spec.ruleRef.name} (not found${options.lookedIn ?? ""})` };
       if (!rule.status?.ruleId || !isReady(rule)) return { ready: false, message: `waiting for K3IngestRule ${obj.spec.ruleRef.name} (not Ready)` };
       return { ready: true };
     },

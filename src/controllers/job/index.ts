@@ -24,7 +24,7 @@ export function newJobController(deps: ControllerDeps, connections: Connections)
     name: "k3ingestjob",
     informer,
     reconciler: new RunReconciler<K3IngestJob>({
-      adapter: newJobAdapter({ connections, rules }),
+      adapter: newJobAdapter({ connections, rules, lookedIn: deps.lookedIn }),
       writer: newObjectWriter<K3IngestJob>(deps.kube, K3Resources.K3IngestJob),
       events: deps.events,
       logger,

@@ -7,6 +7,8 @@ import { ControllerError } from "../classify.js";
 export interface ReferenceCaches {
   sources: { get(key: string): K3Source | undefined };
   pipelines: { get(key: string): K3Pipeline | undefined };
+  /** appended to "not found": where the caches looked (a shard's objects only); empty unless given */
+  lookedIn?: string;
 }
 
 /** The remote ids a rule routes on, or why they are not known yet. */
@@ -24,11 +26,15 @@ interface Referenced {
  * it and says so through its binding). One connection for the whole chain: a mismatch is an
  * invalid spec, never a call across tenants.
  */
-function resolveOne(rule: K3IngestRule, kind: string, ref: { literal?: string; name?: string; cached?: Referenced; remoteId?: string; recorded?: string }): { id?: string; message?: string } {
-  const { literal, name, cached, remoteId, recorded } = ref;
+function resolveOne(
+  rule: K3IngestRule,
+  kind: string,
+  ref: { literal?: string; name?: string; cached?: Referenced; remoteId?: string; recorded?: string; lookedIn?: string },
+): { id?: string; message?: string } {
+  const { literal, name, cached, remoteId, recorded, lookedIn } = ref;
   if (literal) return { id: literal };
   if (!name) return { message: `a ${kind} reference` };
-  if (!cached) return recorded ? { id: recorded } : { message: `${kind} ${name} (not found)` };
+  if (!cached) return recorded ? { id: recorded } : { message: `${kind} ${name} (not found${lookedIn ?? ""})` };
   const mine = rule.spec.connectionRef?.name ?? "";
   const theirs = cached.spec.connectionRef?.name ?? "";
   if (mine !== theirs) {
@@ -48,8 +54,8 @@ export function resolveRuleIds(rule: K3IngestRule, caches: ReferenceCaches): Res
   const pipelineRef = rule.spec.pipelineRef?.name;
   const source = sourceRef ? caches.sources.get(keyOf(ns, sourceRef)) : undefined;
   const pipeline = pipelineRef ? caches.pipelines.get(keyOf(ns, pipelineRef)) : undefined;
-  const s = resolveOne(rule, "K3Source", { literal: rule.spec.sourceId, name: sourceRef, cached: source, remoteId: source?.status?.sourceId, recorded: rule.status?.sourceId });
-  const p = resolveOne(rule, "K3Pipeline", { literal: rule.spec.pipelineId, name: pipelineRef, cached: pipeline, remoteId: pipeline?.status?.pipelineId, recorded: rule.status?.pipelineId });
+  const s = resolveOne(rule, "K3Source", { literal: rule.spec.sourceId, name: sourceRef, cached: source, remoteId: source?.status?.sourceId, recorded: rule.status?.sourceId, lookedIn: caches.lookedIn });
+  const p = resolveOne(rule, "K3Pipeline", { literal: rule.spec.pipelineId, name: pipelineRef, cached: pipeline, remoteId: pipeline?.status?.pipelineId, recorded: rule.status?.pipelineId, lookedIn: caches.lookedIn });
   if (s.id && p.id) return { ready: true, sourceId: s.id, pipelineId: p.id };
   return { ready: false, message: `waiting for ${[s.message, p.message].filter(Boolean).join(" and ")}` };
 }
