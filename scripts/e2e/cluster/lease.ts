@@ -11,6 +11,8 @@ export interface LeaseSample {
   renewTime?: number;
   /** spec.leaseDurationSeconds */
   durationSeconds?: number;
+  /** spec.acquireTime in ms since the epoch. */
+  acquireTime?: number;
 }
 
 /** What {@link leaseGaps} found. */
@@ -21,6 +23,11 @@ export interface LeaseGaps {
   maxRenewGapSeconds: number;
   /** The longest time in which no sample showed a holder whose last renewal was within its duration, in seconds. */
   maxUnheldSeconds: number;
+  /**
+   * The handover from the first holder to the last, in ms since the epoch: the first holder's
+   * last renewal, the first sample showing the Lease released (no holder), the last holder's acquireTime.
+   */
+  handover?: { lastRenewal?: number; releasedSeen?: number; acquired?: number };
 }
 
 /** Reads the holders and gaps out of samples taken in time order. */
@@ -46,5 +53,11 @@ export function leaseGaps(samples: readonly LeaseSample[]): LeaseGaps {
   }
   const last = samples.at(-1);
   if (unheldSince !== undefined && last) maxUnheld = Math.max(maxUnheld, last.at - unheldSince);
-  return { holders, maxRenewGapSeconds: maxRenewGap / 1000, maxUnheldSeconds: maxUnheld / 1000 };
+  const [first, next] = [holders[0], holders.at(-1)];
+  const handover = first !== undefined && next !== undefined && first !== next ? {
+    lastRenewal: samples.filter((sample) => sample.holder === first).at(-1)?.renewTime,
+    releasedSeen: samples.find((sample, index) => sample.holder === "" && samples.slice(0, index).some((earlier) => earlier.holder === first))?.at,
+    acquired: samples.find((sample) => sample.holder === next)?.acquireTime,
+  } : undefined;
+  return { holders, maxRenewGapSeconds: maxRenewGap / 1000, maxUnheldSeconds: maxUnheld / 1000, handover };
 }

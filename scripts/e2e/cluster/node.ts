@@ -30,7 +30,7 @@ export interface ContainerdOptions {
 export interface Containerd {
   /** Runs `ctr` against it in the `k8s.io` namespace (the CRI's). */
   ctr(args: readonly string[], input?: string): Promise<string>;
-  /** Imports an image from `docker save` output: `sh -c` runs `pipeline | ctr … import -`. */
+  /** Imports an image from `docker save` output: `bash -c` runs `pipeline | ctr … import -`. */
   importFrom(pipeline: string, env?: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
 }
@@ -65,7 +65,7 @@ export async function startContainerd(o: ContainerdOptions): Promise<Containerd>
   return {
     ctr,
     importFrom: async (pipeline, env) => {
-      const result = await runCommand("sh", ["-c", `set -o pipefail; ${pipeline} | ctr ${ctrArgs.join(" ")} images import -`], { env: { ...process.env, ...env }, timeoutMs: 600_000 });
+      const result = await runCommand("bash", ["-c", `set -o pipefail; ${pipeline} | ctr ${ctrArgs.join(" ")} images import -`], { env: { ...process.env, ...env }, timeoutMs: 600_000 });
       if (result.exitCode !== 0) throw new Error(`image import failed: ${(result.stderr || result.stdout).trim()}`);
     },
     stop: async () => {
