@@ -33,31 +33,39 @@ export interface LeaseGaps {
 /** Reads the holders and gaps out of samples taken in time order. */
 export function leaseGaps(samples: readonly LeaseSample[]): LeaseGaps {
   const holders: string[] = [];
-  let maxRenewGap = 0;
-  let lastRenew: number | undefined;
-  let maxUnheld = 0;
-  let unheldSince: number | undefined;
+  for (const { holder } of samples) if (holder && holders.at(-1) !== holder) holders.push(holder);
+  return { holders, maxRenewGapSeconds: maxRenewGap(samples) / 1000, maxUnheldSeconds: maxUnheld(samples) / 1000, handover: handover(samples, holders) };
+}
+
+/** The longest time between two successive renewals seen (any holder), in ms. */
+function maxRenewGap(samples: readonly LeaseSample[]): number {
+  const renewals = [...new Set(samples.filter((s) => s.holder !== "" && s.renewTime !== undefined).map((s) => s.renewTime ?? 0))].sort((a, b) => a - b);
+  return renewals.slice(1).reduce((max, renewal, index) => Math.max(max, renewal - (renewals[index] ?? renewal)), 0);
+}
+
+/** The longest run of samples without a live holder (one whose last renewal is within its duration), in ms. */
+function maxUnheld(samples: readonly LeaseSample[]): number {
+  let max = 0;
+  let since: number | undefined;
   for (const sample of samples) {
-    if (sample.holder && holders.at(-1) !== sample.holder) holders.push(sample.holder);
-    if (sample.renewTime !== undefined && sample.holder) {
-      if (lastRenew !== undefined && sample.renewTime > lastRenew) maxRenewGap = Math.max(maxRenewGap, sample.renewTime - lastRenew);
-      lastRenew = Math.max(lastRenew ?? 0, sample.renewTime);
-    }
     const live = sample.holder !== "" && sample.renewTime !== undefined && sample.at - sample.renewTime <= (sample.durationSeconds ?? 0) * 1000;
-    if (live) {
-      if (unheldSince !== undefined) maxUnheld = Math.max(maxUnheld, sample.at - unheldSince);
-      unheldSince = undefined;
-    } else {
-      unheldSince ??= sample.at;
+    if (!live) since ??= sample.at;
+    else if (since !== undefined) {
+      max = Math.max(max, sample.at - since);
+      since = undefined;
     }
   }
   const last = samples.at(-1);
-  if (unheldSince !== undefined && last) maxUnheld = Math.max(maxUnheld, last.at - unheldSince);
+  return since !== undefined && last ? Math.max(max, last.at - since) : max;
+}
+
+function handover(samples: readonly LeaseSample[], holders: readonly string[]): LeaseGaps["handover"] {
   const [first, next] = [holders[0], holders.at(-1)];
-  const handover = first !== undefined && next !== undefined && first !== next ? {
-    lastRenewal: samples.filter((sample) => sample.holder === first).at(-1)?.renewTime,
-    releasedSeen: samples.find((sample, index) => sample.holder === "" && samples.slice(0, index).some((earlier) => earlier.holder === first))?.at,
+  if (first === undefined || next === undefined || first === next) return undefined;
+  const firstGone = samples.findLastIndex((sample) => sample.holder === first);
+  return {
+    lastRenewal: samples[firstGone]?.renewTime,
+    releasedSeen: samples.slice(firstGone + 1).find((sample) => sample.holder === "")?.at,
     acquired: samples.find((sample) => sample.holder === next)?.acquireTime,
-  } : undefined;
-  return { holders, maxRenewGapSeconds: maxRenewGap / 1000, maxUnheldSeconds: maxUnheld / 1000, handover };
+  };
 }

@@ -164,7 +164,7 @@ export async function sweepNode(o: { layout: NodeLayout; bridge: string; cgroupR
     const result = await runCommand("umount", [point]);
     if (result.exitCode !== 0) await must("umount", ["-l", point]);
   }
-  if (mounts.length > 0) found.push(`${mounts.length} mount(s)`);
+  if (mounts.length > 0) found.push(`${mounts.length} mount(s) (${mounts.map((point) => point.slice(layout.base.length + 1)).join(", ")})`);
   if (await deleteBridge(o.bridge)) found.push(`bridge ${o.bridge}`);
   const chains = await removeKubeletChains();
   if (chains.length > 0) found.push(`iptables chains (${chains.join(", ")})`);
