@@ -197,19 +197,20 @@ async function e2e(o: { cleanups: Cleanups; work: string }): Promise<Figures> {
 
   // helm upgrade: a new pod template, so the Deployment rolls; the Lease is sampled meanwhile.
   const leaseDurationSeconds = 15;
+  // Every renewal is an update of the Lease: a watch sees each one (polling could miss some).
+  type Lease = { spec?: { holderIdentity?: string; renewTime?: string; acquireTime?: string; leaseDurationSeconds?: number } };
   const samples: LeaseSample[] = [];
-  let sampling = true;
+  const time = (value: string | undefined): number | undefined => (value ? Date.parse(value) : undefined);
+  const leaseWatch = api.watch<Lease>(`/apis/coordination.k8s.io/v1/namespaces/${operatorNamespace}/leases?fieldSelector=${encodeURIComponent(`metadata.name=${release}`)}`, (lease) => {
+    samples.push({ at: Date.now(), holder: lease.spec?.holderIdentity ?? "", renewTime: time(lease.spec?.renewTime), acquireTime: time(lease.spec?.acquireTime), durationSeconds: lease.spec?.leaseDurationSeconds });
+  });
+  let watchingPod = true;
   let oldPodTerminating: number | undefined;
-  const sampler = (async () => {
-    while (sampling) {
-      const lease = await api.get<{ spec?: { holderIdentity?: string; renewTime?: string; acquireTime?: string; leaseDurationSeconds?: number } }>(`/apis/coordination.k8s.io/v1/namespaces/${operatorNamespace}/leases/${release}`).catch(() => undefined);
-      const renew = lease?.spec?.renewTime ? Date.parse(lease.spec.renewTime) : undefined;
-      const acquire = lease?.spec?.acquireTime ? Date.parse(lease.spec.acquireTime) : undefined;
-      if (oldPodTerminating === undefined) {
-        const old = await api.get<PodList["items"][number]>(`/api/v1/namespaces/${operatorNamespace}/pods/${pod.metadata.name}`).catch(() => undefined);
-        if (old?.metadata.deletionTimestamp) oldPodTerminating = Date.now();
-      }
-      samples.push({ at: Date.now(), holder: lease?.spec?.holderIdentity ?? "", renewTime: renew, acquireTime: acquire, durationSeconds: lease?.spec?.leaseDurationSeconds });
+  const podWatch = (async () => {
+    while (watchingPod && oldPodTerminating === undefined) {
+      // null: the read failed (unknown); undefined: the pod is gone (404).
+      const old = await api.get<PodList["items"][number]>(`/api/v1/namespaces/${operatorNamespace}/pods/${pod.metadata.name}`).catch(() => null);
+      if (old === undefined || old?.metadata.deletionTimestamp) oldPodTerminating = Date.now();
       await sleep(250);
     }
   })();
@@ -223,9 +224,13 @@ async function e2e(o: { cleanups: Cleanups; work: string }): Promise<Figures> {
   const rolloutSeconds = seconds(upgradeStarted);
   await until("the new pod to hold the Lease", 60_000, () => Promise.resolve(samples.at(-1)?.holder.startsWith(rolled.metadata.name) ? true : undefined), 250);
   await sleep(3_000);
-  sampling = false;
-  await sampler;
+  watchingPod = false;
+  await podWatch;
+  const watchFailure = await leaseWatch.stop();
+  if (watchFailure) throw new Error("the Lease watch broke: renewals may have been missed", { cause: watchFailure });
   const gaps = leaseGaps(samples);
+  // The raw samples stay beside the node's logs: a gap is read from them.
+  await writeFile(join(layout.logsDir, "lease-samples.json"), `${JSON.stringify(samples.map((sample) => ({ ...sample, at: sample.at - upgradeStarted, renewTime: sample.renewTime === undefined ? undefined : sample.renewTime - upgradeStarted })))}\n`);
   const relative = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.round((at - upgradeStarted) / 100) / 10);
   const handover = {
     oldPodTerminating: relative(oldPodTerminating),

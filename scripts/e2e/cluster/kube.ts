@@ -27,10 +27,16 @@ export async function helm(kubeconfig: string, args: readonly string[]): Promise
   return result.stdout;
 }
 
-/** GETs apiserver paths as the admin, without a kubectl process per read. */
+/** GETs and watches apiserver paths as the admin, without a kubectl process per read. */
 export interface ApiReader {
   /** The parsed body, or undefined on 404. */
   get<T>(path: string): Promise<T | undefined>;
+  /**
+   * Watches `path` (a list path with `watch=true` added), calling `onObject` with every event's
+   * object as it arrives (the current state first); `stop` ends it and resolves with the error
+   * that ended it early, if any (a watch that broke would have missed events).
+   */
+  watch<T>(path: string, onObject: (object: T) => void): { stop(): Promise<Error | undefined> };
 }
 
 /** An {@link ApiReader} for the control plane at `server` with the admin certificate in `pkiDir`. */
@@ -51,6 +57,47 @@ export async function apiReader(server: string, pkiDir: string): Promise<ApiRead
       req.on("error", reject);
       req.end();
     }),
+    watch: <T>(path: string, onObject: (object: T) => void) => {
+      let failure: Error | undefined;
+      let stopped = false;
+      let ended: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => (ended = resolve));
+      const separator = path.includes("?") ? "&" : "?";
+      const req = request(`${server}${path}${separator}watch=true`, { ca, cert, key }, (res) => {
+        if (res.statusCode !== 200) failure = new Error(`watch ${path}: ${res.statusCode}`);
+        let buffered = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffered += chunk;
+          for (let newline = buffered.indexOf("\n"); newline >= 0; newline = buffered.indexOf("\n")) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            if (line.trim() === "") continue;
+            const event = JSON.parse(line) as { type: string; object: T };
+            if (event.type === "ERROR") failure = new Error(`watch ${path}: ${JSON.stringify(event.object)}`);
+            else onObject(event.object);
+          }
+        });
+        res.on("end", () => {
+          if (!stopped) failure ??= new Error(`watch ${path} ended early`);
+          ended();
+        });
+        res.on("error", () => ended());
+      });
+      req.on("error", (error) => {
+        if (!stopped) failure ??= error;
+        ended();
+      });
+      req.end();
+      return {
+        stop: async () => {
+          stopped = true;
+          req.destroy();
+          await done;
+          return failure;
+        },
+      };
+    },
   };
 }
 
