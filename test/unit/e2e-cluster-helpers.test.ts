@@ -3,6 +3,7 @@
 // found once each, and the Lease handover is measured so that a lost Lease shows.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { Cleanups } from "../../scripts/e2e/cleanups.js";
 import { cgroupHierarchies } from "../../scripts/e2e/cluster/host.js";
 import { leaseGaps, type LeaseSample } from "../../scripts/e2e/cluster/lease.js";
 import { nodeLayout, renderCniConfig, renderContainerdConfig, renderKubeletConfig, type NodeNetwork } from "../../scripts/e2e/cluster/node-files.js";
@@ -112,5 +113,30 @@ describe("leaseGaps", () => {
     },
   ])("$reason", ({ samples, holders, maxRenewGapSeconds, maxUnheldSeconds, handover }) => {
     expect(leaseGaps(samples)).toEqual({ holders, maxRenewGapSeconds, maxUnheldSeconds, handover });
+  });
+});
+
+describe("Cleanups", () => {
+  it("a second runAll during a run (Ctrl-C during the teardown) joins it: each step once, in reverse order, a failure does not stop the rest", async () => {
+    const cleanups = new Cleanups("test");
+    const ran: string[] = [];
+    const step = (name: string, fail = false) => async (): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      ran.push(name);
+      if (fail) throw new Error(`${name} failed`);
+    };
+    cleanups.add("sweep", step("sweep"));
+    cleanups.add("containerd", step("containerd", true));
+    cleanups.add("kubelet", step("kubelet"));
+    const stderr = process.stderr.write.bind(process.stderr);
+    process.stderr.write = () => true;
+    try {
+      const results = await Promise.all([cleanups.runAll(), cleanups.runAll()]);
+      expect(results).toEqual([false, false]);
+    } finally {
+      process.stderr.write = stderr;
+    }
+    expect(ran).toEqual(["kubelet", "containerd", "sweep"]);
+    expect(await cleanups.runAll()).toBe(true);
   });
 });
