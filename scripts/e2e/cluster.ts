@@ -32,6 +32,7 @@ import { loadNodeImages, type ImageFigures } from "./cluster/images.js";
 import { apiReader, helm, kubectl, kubectlResult, until, type ApiReader } from "./cluster/kube.js";
 import { leaseGaps, type LeaseGaps, type LeaseSample } from "./cluster/lease.js";
 import { nodeLayout, type NodeNetwork } from "./cluster/node-files.js";
+import { cgroupHierarchies } from "./cluster/host.js";
 import { createNodeNetwork, startContainerd, startKubelet, sweepNode } from "./cluster/node.js";
 import { mountsUnder, processesUnder } from "./docker-engine.js";
 
@@ -276,7 +277,7 @@ function checkNothingLeft(): void {
   const processes = processesUnder(layout.base);
   const mounts = mountsUnder([layout.base]);
   const bridge = existsSync(`/sys/class/net/${network.bridge}`);
-  const cgroup = existsSync(join("/sys/fs/cgroup/memory", cgroupRoot));
+  const cgroup = cgroupHierarchies().some((hierarchy) => existsSync(join(hierarchy, cgroupRoot)));
   check(processes.length === 0 && mounts.length === 0 && !bridge && !cgroup,
     `nothing of the node is left (processes ${processes.join(",") || "none"}, mounts ${mounts.length}, bridge ${bridge}, cgroup ${cgroup})`);
 }

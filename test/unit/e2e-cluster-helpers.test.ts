@@ -68,8 +68,8 @@ describe("cgroupHierarchies", () => {
     "36 30 0:31 / /sys/fs/cgroup/systemd rw,nosuid - cgroup cgroup rw,xattr,name=systemd",
   ].join("\n");
 
-  it("lists each v1 hierarchy once (a hierarchy mounted twice counts once) and skips cgroup2", () => {
-    expect(cgroupHierarchies(mountinfo)).toEqual(["/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/systemd"]);
+  it("lists each v1 hierarchy once (a hierarchy mounted twice counts once) and the hybrid setup's cgroup2, but no tmpfs", () => {
+    expect(cgroupHierarchies(mountinfo)).toEqual(["/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"]);
   });
 });
 

@@ -46,7 +46,10 @@ export async function deleteBridge(bridge: string): Promise<boolean> {
   return exists;
 }
 
-/** The cgroup v1 hierarchies' mount points (one per hierarchy, so cpu,cpuacct once). */
+/**
+ * The cgroup hierarchies' mount points: each v1 hierarchy once (cpu,cpuacct mounted twice
+ * counts once) and the v2 one of a hybrid setup (`unified`), where the kubelet makes its cgroups too.
+ */
 export function cgroupHierarchies(mountinfo: string = readFileSync("/proc/self/mountinfo", "utf8")): string[] {
   const points = new Map<string, string>();
   for (const line of mountinfo.split("\n")) {
@@ -54,9 +57,9 @@ export function cgroupHierarchies(mountinfo: string = readFileSync("/proc/self/m
     const fields = before?.split(" ") ?? [];
     const [fsType, , superOptions] = after?.split(" ") ?? [];
     const point = fields[4];
-    if (fsType !== "cgroup" || !point || !superOptions) continue;
-    // The super options (e.g. rw,cpu,cpuacct) identify the hierarchy; the first mount wins.
-    const key = superOptions.split(",").filter((option) => option !== "rw" && option !== "ro").sort().join(",");
+    if ((fsType !== "cgroup" && fsType !== "cgroup2") || !point || !superOptions) continue;
+    // The super options (e.g. rw,cpu,cpuacct) identify a v1 hierarchy; the first mount wins.
+    const key = fsType === "cgroup2" ? "cgroup2" : superOptions.split(",").filter((option) => option !== "rw" && option !== "ro").sort().join(",");
     if (!points.has(key)) points.set(key, point);
   }
   return [...points.values()].sort();
