@@ -197,7 +197,6 @@ async function e2e(o: { cleanups: Cleanups; work: string }): Promise<Figures> {
   say(`container logs: ${containerLogs}`);
 
   // helm upgrade: a new pod template, so the Deployment rolls; the Lease is sampled meanwhile.
-  const leaseDurationSeconds = 15;
   // Every renewal is an update of the Lease: a watch sees each one (polling could miss some).
   type Lease = { spec?: { holderIdentity?: string; renewTime?: string; acquireTime?: string; leaseDurationSeconds?: number } };
   const samples: LeaseSample[] = [];
@@ -230,6 +229,8 @@ async function e2e(o: { cleanups: Cleanups; work: string }): Promise<Figures> {
   const watchFailure = await leaseWatch.stop();
   if (watchFailure) throw new Error("the Lease watch broke: renewals may have been missed", { cause: watchFailure });
   const gaps = leaseGaps(samples);
+  // The duration the holders wrote (the chart's leaderElection.leaseDuration); a release writes 1.
+  const leaseDurationSeconds = samples.find((sample) => sample.holder !== "")?.durationSeconds ?? 15;
   // The raw samples stay beside the node's logs: a gap is read from them.
   await writeFile(join(layout.logsDir, "lease-samples.json"), `${JSON.stringify(samples.map((sample) => ({ ...sample, at: sample.at - upgradeStarted, renewTime: sample.renewTime === undefined ? undefined : sample.renewTime - upgradeStarted })))}\n`);
   const relative = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.round((at - upgradeStarted) / 100) / 10);
