@@ -143,9 +143,13 @@ export async function removeKubeletChains(): Promise<string[]> {
   return removed;
 }
 
-/** libcni's result cache (containerd 1.6 cannot move it): the entries of our network go. */
-export async function removeCniResults(network: string, cacheDir = "/var/lib/cni/results"): Promise<number> {
-  const entries = existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => name.startsWith(`${network}-`)) : [];
+/**
+ * libcni's result cache (containerd 1.6 cannot move it): the entries of our network, and those
+ * of containerd's own loopback network for our sandboxes (`cni-loopback-<sandbox id>-lo`), go.
+ */
+export async function removeCniResults(network: string, sandboxIds: readonly string[], cacheDir = "/var/lib/cni/results"): Promise<number> {
+  const ours = (name: string): boolean => name.startsWith(`${network}-`) || sandboxIds.some((id) => name.includes(`-${id}-`));
+  const entries = existsSync(cacheDir) ? readdirSync(cacheDir).filter(ours) : [];
   await Promise.all(entries.map((name) => rm(join(cacheDir, name), { force: true })));
   return entries.length;
 }

@@ -2,7 +2,7 @@
 // containerd 1.6) and a kubelet built from the pinned release, both with every file below one
 // fixed folder. `sweepNode` undoes all of it, from that folder alone: after a normal run,
 // on Ctrl-C, and at the start of the next run when one was killed.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -135,6 +135,12 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
   };
 }
 
+/** Ids of the pod sandboxes containerd knows under the layout (its state and root folders name them). */
+function sandboxIds(layout: NodeLayout): string[] {
+  const dirs = [join(layout.containerdState, "io.containerd.grpc.v1.cri", "sandboxes"), join(layout.containerdRoot, "io.containerd.grpc.v1.cri", "sandboxes")];
+  return [...new Set(dirs.flatMap((dir) => (existsSync(dir) ? readdirSync(dir) : [])))];
+}
+
 /** Creates the node's bridge; see {@link createBridge}. */
 export async function createNodeNetwork(network: NodeNetwork, extraAddresses: readonly string[]): Promise<void> {
   await createBridge(network, extraAddresses);
@@ -168,7 +174,7 @@ export async function sweepNode(o: { layout: NodeLayout; bridge: string; cgroupR
   if (await deleteBridge(o.bridge)) found.push(`bridge ${o.bridge}`);
   const chains = await removeKubeletChains();
   if (chains.length > 0) found.push(`iptables chains (${chains.join(", ")})`);
-  const results = await removeCniResults(o.bridge);
+  const results = await removeCniResults(o.bridge, sandboxIds(layout));
   if (results > 0) found.push(`${results} CNI cache entr${results === 1 ? "y" : "ies"}`);
   if (existsSync(layout.base)) {
     await rm(layout.base, { recursive: true, force: true });
