@@ -9,7 +9,6 @@
 // figures: build times, image sizes, memory idle and after the examples.
 // Uses the Docker engine that runs, else starts dockerd itself (root) and stops it at the end.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -29,6 +28,8 @@ import { mintToken } from "../../src/emulator/auth.js";
 import { loadExamples, readyKinds, selectExamples, toYamlStream } from "../local/examples.js";
 import { notReady, type ListedObject } from "../local/status.js";
 import { ensureBaseImage } from "./base-image.js";
+import { buildImage as build, extraCaFile } from "./build-image.js";
+import { Cleanups } from "./cleanups.js";
 import { planContainer, type ContainerPlan, type DeploymentSpec } from "./chart-pod.js";
 import { processesUnder, startDockerEngine, type DockerEngine } from "./docker-engine.js";
 import { checkImageFiles, type ImageFileRules } from "./image-files.js";
@@ -67,27 +68,6 @@ interface MemorySample {
   /** The operator's own view, from /metrics. */
   rssBytes: number;
   heapUsedBytes: number;
-}
-
-/** Cleanups, run in reverse order. */
-class Cleanups {
-  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
-  add(name: string, run: () => Promise<void>): void {
-    this.steps.push({ name, run });
-  }
-  /** Runs every step, even after one failed; resolves to false if any failed. */
-  async runAll(): Promise<boolean> {
-    let clean = true;
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      try {
-        await step.run();
-      } catch (error) {
-        clean = false;
-        process.stderr.write(`[e2e:image] FAILED: cleanup "${step.name}": ${error instanceof Error ? error.message : String(error)}\n`);
-      }
-    }
-    return clean;
-  }
 }
 
 /** Fails the run with `message` unless `condition` holds. */
@@ -172,31 +152,10 @@ async function imageFiles(engine: DockerEngine, image: string): Promise<string[]
   }
 }
 
-/**
- * The CA certificates handed to the build as the `extra-ca` secret: NODE_EXTRA_CA_CERTS (where
- * a TLS-intercepting proxy's CA is configured for Node), else the host's bundle, which holds it too.
- */
-function extraCaFile(env: NodeJS.ProcessEnv): string | undefined {
-  return [env.NODE_EXTRA_CA_CERTS, env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"].find((file) => file && existsSync(file));
-}
-
 async function imageContains(engine: DockerEngine, image: string, marker: string): Promise<boolean> {
   // `docker save` writes every layer uncompressed: a plain byte search finds a stored copy.
   const found = await runCommand("sh", ["-c", `"$0" save "$1" | grep -c -F -a -e "$2" || true`, engine.cli, image, marker], { env: { ...process.env, DOCKER_HOST: engine.host }, timeoutMs: 300_000 });
   return Number(found.stdout.trim() || "0") > 0;
-}
-
-async function build(o: { engine: DockerEngine; target: "operator" | "emulator"; tag: string; base: string; extraCa?: string; noCache: boolean }): Promise<{ seconds: number; npmCiCached: boolean }> {
-  const started = Date.now();
-  const args = ["build", "--network", "host", "--target", o.target, "--build-arg", `NODE_IMAGE=${o.base}`, "--tag", o.tag, "--progress", "plain"];
-  if (o.extraCa) args.push("--secret", `id=extra-ca,src=${o.extraCa}`);
-  if (o.noCache) args.push("--no-cache");
-  const result = await o.engine.run([...args, root], { timeoutMs: 900_000 });
-  if (result.exitCode !== 0) throw new Error(`docker build --target ${o.target} failed:\n${result.stderr.trim().split("\n").slice(-40).join("\n")}`);
-  // BuildKit's plain progress: "#7 [deps 4/4] RUN ... npm ci ..." then "#7 CACHED" when reused.
-  const step = /^#(\d+) \[deps [^\]]*\] RUN .*npm ci/m.exec(result.stderr)?.[1];
-  const npmCiCached = step !== undefined && new RegExp(`^#${step} CACHED`, "m").test(result.stderr);
-  return { seconds: (Date.now() - started) / 1000, npmCiCached };
 }
 
 async function imageBytes(engine: DockerEngine, image: string): Promise<number> {
@@ -410,7 +369,7 @@ async function main(): Promise<number> {
   const dockerDir = join(cache, "docker");
   await mkdir(dockerDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), "k3-e2e-image-"));
-  const cleanups = new Cleanups();
+  const cleanups = new Cleanups("e2e:image");
   cleanups.add("work folder", () => rm(work, { recursive: true, force: true }));
   // One dockerd per data root: a second run waits for the first.
   return withFileLock(join(dockerDir, "run.lock"), async () => {

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# What `npm run e2e:image` needs from Debian, installed when missing (root): dockerd and its
-# client (docker.io, with containerd and runc) and debootstrap. The packages' services are
-# not started: the e2e starts its own dockerd and stops it afterwards.
+# What `npm run e2e:image` and `npm run e2e:cluster` need from Debian, installed when missing
+# (root): dockerd and its client (docker.io, with containerd and runc), debootstrap, and the
+# bridge and loopback CNI plugins (containernetworking-plugins, for the cluster e2e's node).
+# The packages' services are not started: the e2e scripts start their own and stop them.
 set -euo pipefail
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/loopback ] || missing+=(containernetworking-plugins)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "docker.io and debootstrap are installed"
+  echo "docker.io, debootstrap and containernetworking-plugins are installed"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then

@@ -1,6 +1,7 @@
 // `npm run control-plane -- <build|up|down|status>`: the local control plane by hand.
 // `build --cluster` also builds kube-controller-manager, kube-scheduler and kubelet;
-// `up --controllers` also runs kube-controller-manager (namespace deletion, garbage collection).
+// `up --controllers` also runs kube-controller-manager (namespace deletion, garbage collection);
+// `up --nodes` makes it a cluster kubelets can join (scheduler, Node authorizer; see control-plane.ts).
 // `up` leaves etcd and kube-apiserver running in the background and prints the kubeconfig
 // path on stdout (so `export KUBECONFIG=$(npm run -s control-plane -- up)` works); all other
 // messages go to stderr.
@@ -42,7 +43,7 @@ const commands: Record<string, () => Promise<void>> = {
       return;
     }
     if (existing) await stopControlPlane(existing); // half-dead leftovers of an earlier `up`
-    const plane = await startControlPlane({ detached: true, stateFile, kubeconfigPath, controllers: process.argv.includes("--controllers") });
+    const plane = await startControlPlane({ detached: true, stateFile, kubeconfigPath, controllers: process.argv.includes("--controllers"), nodes: process.argv.includes("--nodes") });
     say(`logs: ${plane.dir}/{etcd,kube-apiserver}.log; stop with: npm run control-plane -- down`);
     say(`use it with: export KUBECONFIG=${plane.kubeconfigPath}`);
     process.stdout.write(`${plane.kubeconfigPath}\n`);

@@ -12,7 +12,7 @@ import { runCommand } from "./exec.js";
 import { renderKubeconfig, type ClusterAccess } from "./kubeconfig.js";
 import { freePorts } from "./ports.js";
 import { isAlive, onParentExit, runsExecutable, signal, startProcess, stopProcess } from "./processes.js";
-import { cacheDir, type BinaryPaths } from "./versions.js";
+import { cacheDir, type BinaryPaths, type ClusterBinaryPaths } from "./versions.js";
 
 /** Options of {@link startControlPlane}. */
 export interface ControlPlaneOptions {
@@ -36,11 +36,27 @@ export interface ControlPlaneOptions {
    * ServiceAccount, so the ServiceAccount admission plugin stays on. Off by default, as envtest.
    */
   controllers?: boolean;
+  /**
+   * Make it a cluster that kubelets can join (implies {@link ControlPlaneOptions.controllers}):
+   * kube-scheduler runs, kube-controller-manager also runs the controllers a Deployment on a
+   * node needs ({@link nodeControllers}), and the apiserver authorizes kubelets as nodes (Node
+   * authorizer, NodeRestriction) and reaches them at their InternalIP with the admin
+   * certificate (for `kubectl logs`). The kubelet itself is the caller's: it needs a container
+   * runtime (scripts/e2e/cluster).
+   */
+  nodes?: boolean;
   report?: Reporter;
 }
 
 /** The controllers {@link ControlPlaneOptions.controllers} runs. */
 export const controlPlaneControllers = ["namespace", "garbagecollector", "serviceaccount", "serviceaccount-token"];
+
+/**
+ * The controllers {@link ControlPlaneOptions.nodes} adds: Deployments and their ReplicaSets,
+ * the node lifecycle (it lifts a new node's not-ready taint), the `kube-root-ca.crt`
+ * ConfigMap every pod's token volume projects, and PodDisruptionBudgets' status.
+ */
+export const nodeControllers = ["deployment-controller", "replicaset-controller", "node-lifecycle-controller", "root-ca-certificate-publisher-controller", "disruption-controller"];
 
 /** Everything needed to use, find and stop a control plane; also its state file's content. */
 export interface ControlPlaneState {
@@ -80,7 +96,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const stale = await reapStaleControlPlanes();
   if (stale > 0) report(`stopped ${stale} control plane(s) left behind by processes that died`);
   const binaries = options.binaries ?? (await ensureBinaries({ report }));
-  const controllerManager = options.controllers ? (await ensureClusterBinaries({ report })).kubeControllerManager : undefined;
+  const cluster = options.controllers || options.nodes ? await ensureClusterBinaries({ report }) : undefined;
   const dir = await mkdtemp(join(tmpdir(), "k3-control-plane-"));
   try {
     const pkiDir = join(dir, "pki");
@@ -89,7 +105,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (certs.exitCode !== 0) throw new Error(`cannot create certificates: ${certs.stderr.trim()}`);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await startOnce({ ...options, binaries, controllerManager, dir, pkiDir, report });
+        return await startOnce({ ...options, binaries, cluster, dir, pkiDir, report });
       } catch (error) {
         // A port chosen free can be taken before our child binds it: choose again.
         if (!(error instanceof PortTakenError) || attempt === maxAttempts) throw error;
@@ -106,8 +122,8 @@ class PortTakenError extends Error {}
 
 interface StartOnceOptions extends ControlPlaneOptions {
   binaries: BinaryPaths;
-  /** Path of kube-controller-manager when the controllers run. */
-  controllerManager: string | undefined;
+  /** Paths of kube-controller-manager and kube-scheduler when the controllers (or nodes) run. */
+  cluster: ClusterBinaryPaths | undefined;
   dir: string;
   pkiDir: string;
   report: Reporter;
@@ -132,7 +148,8 @@ async function startOnce(options: StartOnceOptions): Promise<ControlPlane> {
     children.unshift({ name, executable, logFile, child });
   };
   spawn("etcd", binaries.etcd, etcdArgs({ dir, etcdUrl, peerUrl: `http://127.0.0.1:${peerPort}` }));
-  spawn("kube-apiserver", binaries.kubeApiserver, apiserverArgs({ pkiDir, etcdUrl, server, apiPort, serviceAccountAdmission: options.controllerManager !== undefined }));
+  const nodes = options.nodes ?? false;
+  spawn("kube-apiserver", binaries.kubeApiserver, apiserverArgs({ pkiDir, etcdUrl, server, apiPort, serviceAccountAdmission: options.cluster !== undefined, nodes }));
 
   const state: ControlPlaneState = {
     dir, pkiDir, kubeconfigPath, stateFile, server, etcdUrl,
@@ -153,9 +170,10 @@ async function startOnce(options: StartOnceOptions): Promise<ControlPlane> {
     await writeFile(kubeconfigPath, await adminKubeconfig(pkiDir, server), { mode: 0o600 });
     const deadline = started + (options.readyTimeoutMs ?? 90_000);
     await waitReady({ pkiDir, server, deadline, exited });
-    if (options.controllerManager) {
+    if (options.cluster) {
       // After the apiserver is ready: kube-controller-manager gives up if it is not soon enough.
-      spawn("kube-controller-manager", options.controllerManager, controllerManagerArgs({ pkiDir, kubeconfigPath }));
+      spawn("kube-controller-manager", options.cluster.kubeControllerManager, controllerManagerArgs({ pkiDir, kubeconfigPath, nodes }));
+      if (nodes) spawn("kube-scheduler", options.cluster.kubeScheduler, schedulerArgs(kubeconfigPath));
       await saveState();
       await waitControllersRunning({ pkiDir, server, deadline, exited });
     }
@@ -199,10 +217,10 @@ function etcdArgs(o: { dir: string; etcdUrl: string; peerUrl: string }): string[
   ];
 }
 
-function controllerManagerArgs(o: { pkiDir: string; kubeconfigPath: string }): string[] {
+function controllerManagerArgs(o: { pkiDir: string; kubeconfigPath: string; nodes: boolean }): string[] {
   return [
     `--kubeconfig=${o.kubeconfigPath}`,
-    `--controllers=${controlPlaneControllers.join(",")}`,
+    `--controllers=${[...controlPlaneControllers, ...(o.nodes ? nodeControllers : [])].join(",")}`,
     `--service-account-private-key-file=${join(o.pkiDir, "sa.key")}`,
     `--root-ca-file=${join(o.pkiDir, "ca.crt")}`,
     "--leader-elect=false",
@@ -211,7 +229,12 @@ function controllerManagerArgs(o: { pkiDir: string; kubeconfigPath: string }): s
   ];
 }
 
-function apiserverArgs(o: { pkiDir: string; etcdUrl: string; server: string; apiPort: number; serviceAccountAdmission: boolean }): string[] {
+function schedulerArgs(kubeconfigPath: string): string[] {
+  // As kube-controller-manager: one instance, no HTTPS endpoint and so no port to choose.
+  return [`--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", "--secure-port=0"];
+}
+
+function apiserverArgs(o: { pkiDir: string; etcdUrl: string; server: string; apiPort: number; serviceAccountAdmission: boolean; nodes: boolean }): string[] {
   const pki = (file: string): string => join(o.pkiDir, file);
   return [
     `--etcd-servers=${o.etcdUrl}`,
@@ -221,7 +244,15 @@ function apiserverArgs(o: { pkiDir: string; etcdUrl: string; server: string; api
     `--tls-cert-file=${pki("apiserver.crt")}`,
     `--tls-private-key-file=${pki("apiserver.key")}`,
     `--client-ca-file=${pki("ca.crt")}`,
-    "--authorization-mode=RBAC",
+    // Kubelets (user system:node:<name>) are authorized as nodes, for their own objects only.
+    `--authorization-mode=${o.nodes ? "Node,RBAC" : "RBAC"}`,
+    ...(o.nodes ? [
+      "--enable-admission-plugins=NodeRestriction",
+      // A node's name does not resolve here; its InternalIP is the address a kubelet reports.
+      "--kubelet-preferred-address-types=InternalIP",
+      `--kubelet-client-certificate=${pki("admin.crt")}`,
+      `--kubelet-client-key=${pki("admin.key")}`,
+    ] : []),
     `--service-account-issuer=${o.server}/`,
     `--service-account-key-file=${pki("sa.pub")}`,
     `--service-account-signing-key-file=${pki("sa.key")}`,

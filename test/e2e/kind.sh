@@ -2,7 +2,8 @@
 # End-to-end on kind, the user's path: images -> kind cluster -> Helm install -> examples Ready.
 # Needs a Docker engine (with BuildKit), kind, kubectl and helm on the PATH, and base images
 # from a registry. Not run in CI: kind's node image cannot be had here (no container
-# registry); `npm run e2e:image` runs the same images on a real apiserver instead.
+# registry); `npm run e2e:image` runs the same images on a real apiserver, and
+# `npm run e2e:cluster` installs the chart with helm into a local cluster with a node instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CLUSTER=${CLUSTER:-k3-operator-e2e}

@@ -1,0 +1,3 @@
+module k3-operator/e2e/pause
+
+go 1.24
