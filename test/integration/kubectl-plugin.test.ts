@@ -68,7 +68,9 @@ afterAll(async () => {
   await service?.emulator.stop();
 });
 
-describe("kubectl k3", () => {
+// Each plugin call starts Node and imports client-node (about 2 s idle, far more on a loaded machine):
+// a test of several calls gets more than the suite's 30 s default.
+describe("kubectl k3", { timeout: 180_000 }, () => {
   test("help and usage errors: --help exits 0, an unknown command or bad -o exits 2 naming it", async () => {
     const help = await plugin(["--help"]);
     expect(help.exitCode).toBe(0);
