@@ -48,6 +48,10 @@ export interface OperatorProcessOptions {
   logFile: string;
   /** how long to wait for /readyz; 60 s unless given */
   readyTimeoutMs?: number;
+  /** further operator flags, e.g. `--namespaces a,b` */
+  extraArgs?: string[];
+  /** options for Node itself, e.g. `--max-old-space-size=160` (as NODE_OPTIONS sets them in the image) */
+  nodeArgs?: string[];
 }
 
 /** Memory of the operator: the kernel's view and V8's, in KiB. */
@@ -60,6 +64,8 @@ export interface ProcessMemory {
   heapUsedKiB: number;
   /** heap V8 has reserved (nodejs_heap_size_total_bytes) */
   heapTotalKiB: number;
+  /** memory of C++ objects bound to JS objects, ArrayBuffers included (nodejs_external_memory_bytes) */
+  externalKiB: number;
 }
 
 /** A running operator process. */
@@ -81,6 +87,7 @@ export interface OperatorProcess {
 export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
   const [port] = (await freePorts(1)) as [number];
   const args = [
+    ...(options.nodeArgs ?? []),
     ...(options.compiledMain === undefined ? ["--import", "tsx", "src/main.ts"] : [options.compiledMain]),
     "--kubeconfig", options.kubeconfigPath,
     "--k3-endpoint", options.k3Endpoint,
@@ -91,6 +98,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     "--metrics-port", String(port),
     "--log-level", options.logLevel ?? "info",
     ...(options.k3Qps === undefined ? [] : ["--k3-qps", String(options.k3Qps)]),
+    ...(options.extraArgs ?? []),
   ];
   const log = createWriteStream(options.logFile, { flags: "a" });
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
@@ -113,7 +121,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     async memory() {
       const [kernel, samples] = await Promise.all([readMemory(pid), scrape(base)]);
       const heap = (suffix: string): number => Math.round(samples.filter((s) => s.name.endsWith(suffix)).reduce((sum, s) => sum + s.value, 0) / 1024);
-      return { ...kernel, heapUsedKiB: heap("nodejs_heap_size_used_bytes"), heapTotalKiB: heap("nodejs_heap_size_total_bytes") };
+      return { ...kernel, heapUsedKiB: heap("nodejs_heap_size_used_bytes"), heapTotalKiB: heap("nodejs_heap_size_total_bytes"), externalKiB: heap("nodejs_external_memory_bytes") };
     },
     metrics: () => scrape(base),
     async stop(graceMs = 30_000) {
