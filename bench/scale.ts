@@ -22,6 +22,7 @@ import { parseDuration } from "../src/config.js";
 import { kubectlPath } from "../src/controlplane/binaries.js";
 import { startControlPlane, type ControlPlane } from "../src/controlplane/control-plane.js";
 import { runCommand } from "../src/controlplane/exec.js";
+import { onParentExit } from "../src/controlplane/processes.js";
 import { K3Resources } from "../src/controllers/resources.js";
 import { isMutatingRpc, startEmulator, type EmulatorHandle } from "../src/emulator/index.js";
 import { createKubeClient, type KubeClient, type ResourceType } from "../src/runtime/index.js";
@@ -333,8 +334,7 @@ async function measureFloor(b: Bench) {
     ids: { sources: ids(b.trackers.sources, "sourceId"), pipelines: ids(b.trackers.pipelines, "pipelineId") },
   };
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("support/floor.ts", import.meta.url)), JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
-  const killOnExit = (): void => void child.kill("SIGKILL");
-  process.once("exit", killOnExit);
+  const forget = onParentExit(() => void child.kill("SIGKILL"));
   const exited = once(child, "exit");
   cleanups.push({ name: "floor", run: async () => { if (child.exitCode === null && child.signalCode === null) { child.kill("SIGTERM"); await exited; } } });
   await new Promise<void>((resolve, reject) => {
@@ -349,7 +349,7 @@ async function measureFloor(b: Bench) {
   const activity = await activitySince(b, before, false);
   child.kill("SIGTERM");
   await exited;
-  process.removeListener("exit", killOnExit);
+  forget();
   return { ...run, activity };
 }
 

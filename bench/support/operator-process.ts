@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../../src/controlplane/exec.js";
 import { freePorts } from "../../src/controlplane/ports.js";
+import { onParentExit } from "../../src/controlplane/processes.js";
 import { parsePrometheusText, type Sample } from "./prometheus-text.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -106,9 +107,10 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   child.stderr.pipe(log, { end: false });
   const pid = child.pid;
   if (pid === undefined) throw new Error("cannot start the operator");
-  // Whatever happens to the benchmark, the operator must not outlive it.
-  const killOnExit = (): void => void child.kill("SIGKILL");
-  process.once("exit", killOnExit);
+  // Whatever happens to the benchmark, the operator must not outlive it: killed at once on the
+  // benchmark's exit or on a signal (Ctrl-C also stops the control plane at once, after which
+  // a graceful stop could hang).
+  const forget = onParentExit(() => void child.kill("SIGKILL"));
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitReady(child, `${base}/readyz`, options.readyTimeoutMs ?? 60_000);
@@ -131,7 +133,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       const [code] = await exited;
       clearTimeout(timer);
-      process.removeListener("exit", killOnExit);
+      forget();
       log.end();
       return code;
     },
