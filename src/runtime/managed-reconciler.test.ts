@@ -207,9 +207,12 @@ const rows: Row[] = [
     ready: "Unavailable", synced: "ReconcileSuccess", events: ["Created"], remoteCount: 1,
   },
   {
-    reason: "new object, the create answer says Ready and a run it started is active: the adapter's poll wins",
-    given: (w) => { w.extras.created = { ready: { type: "Ready", status: "True", reason: "Available", message: "" }, pollAfterMs: 1500 }; return seed(w); },
-    log: ["finalizer+", "refs", "connect", "observe", "create", "status"], result: "requeueAfter", requeueMs: 1500, ready: "Available", remoteCount: 1,
+    reason: "new object, the create answer says Ready, a run it started is active and it calls for an event: the adapter's poll wins, both events go out",
+    given: (w) => {
+      w.extras.created = { ready: { type: "Ready", status: "True", reason: "Available", message: "" }, pollAfterMs: 1500, events: [{ type: "Warning", reason: "PipelineDeleted", message: "gone" }] };
+      return seed(w);
+    },
+    log: ["finalizer+", "refs", "connect", "observe", "create", "status"], result: "requeueAfter", requeueMs: 1500, ready: "Available", events: ["Created", "PipelineDeleted"], remoteCount: 1,
   },
   {
     reason: "exists and up to date: no update, no status write, no event; poll later",

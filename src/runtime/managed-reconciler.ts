@@ -404,6 +404,7 @@ export class ManagedReconciler<T extends ManagedObject> {
       // The answer already says what an observe would: no read follows, and the pass ends as an
       // in-sync pass does (its after-sync steps and requested actions included).
       for (const cond of created.conditions ?? []) pass.set(cond);
+      pass.events.push(...(created.events ?? []));
       pass.poll(created.pollAfterMs);
       await this.afterSync(pass, client);
       await this.runActions(pass, client.actions ?? []);

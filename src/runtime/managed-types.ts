@@ -128,6 +128,8 @@ export interface ExternalCreation {
   conditions?: ConditionLike[];
   /** look at the object again this soon instead of the poll interval (e.g. a run it started is active); used with `ready` */
   pollAfterMs?: number;
+  /** events the answer calls for besides Created (e.g. a Warning that the pipeline is already gone); used with `ready` */
+  events?: RecordedEvent[];
 }
 
 /** The answer of an update. */

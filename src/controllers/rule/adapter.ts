@@ -145,6 +145,7 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
         status: { ruleId: rule.id, sourceId: rule.sourceId, pipelineId: rule.pipelineId, ...binding.status, jobs: noJobs },
         conditions: binding.conditions,
         ready: binding.ready ?? readyOf(rule),
+        events: binding.events,
         pollAfterMs: nextCheckMs,
       };
     },
