@@ -7,7 +7,7 @@
 //
 //   npm run bench:scale [-- --rules 1000 --sources 100 --pipelines 100 --workers 4 --k3-qps 20
 //                         --apply-batch 100 --apply-parallel 4 --resync-period 60s --resync-periods 3
-//                         --unrelated-secrets 0 --node-options "--max-old-space-size=160" --out FILE]
+//                         --unrelated-secrets 0 --node-options="--max-old-space-size=128" --out FILE]
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
