@@ -10,7 +10,7 @@
 //                         --unrelated-secrets 0 --node-options="--max-old-space-size=128" --out FILE]
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -66,9 +66,10 @@ const timeoutMs = parseDuration(opts.timeout);
 const managedObjects = rules + sources + pipelines;
 // One idle pass over every object must fit well inside a period at the K3 budget (a rule's
 // observe is one GetRule), or the idle window would measure a queue that never drains.
+// Without a budget, assume ~50 reads/s on a shared machine.
 const resyncPeriodMs = opts["resync-period"] !== undefined
   ? parseDuration(opts["resync-period"])
-  : Math.max(20_000, effectiveQps > 0 ? Math.ceil((3 * managedObjects) / effectiveQps) * 1000 : 0);
+  : Math.max(20_000, Math.ceil((3 * managedObjects) / (effectiveQps > 0 ? effectiveQps : 50)) * 1000);
 
 const ns = { operator: "bench-scale", floor: "bench-floor", secrets: "bench-secrets" };
 const namespaceType: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
@@ -239,15 +240,20 @@ async function activitySince(b: Bench, before: Snapshot, withOperator = true): P
   return { writes, applies, calls: b.emulator.calls.snapshot(), reconciles };
 }
 
-/** Resolves once the operator reconciled and then did nothing for `quietMs`; returns when it last did something. */
-async function waitQuiet(operator: OperatorProcess, options: { minReconciles: number; quietMs: number; timeoutMs: number }): Promise<number> {
+/**
+ * Resolves once the operator reconciled at least `minReconciles` times and then did nothing for
+ * `quietMs` — or, with `queueOnly`, kept its work queue empty that long (drift polls of a short
+ * resync period never stop, but each is handled at once) — and returns when that began.
+ */
+async function waitQuiet(operator: OperatorProcess, options: { minReconciles: number; quietMs: number; timeoutMs: number; queueOnly?: boolean }): Promise<number> {
   const deadline = Date.now() + options.timeoutMs;
   let last = -1;
   let since = performance.now();
   while (Date.now() < deadline) {
     const metrics = await operator.metrics();
     const total = sumOf(metrics, "k3_reconcile_total");
-    if (total !== last || sumOf(metrics, "k3_workqueue_depth") > 0) {
+    const busy = sumOf(metrics, "k3_workqueue_depth") > 0 || total < options.minReconciles;
+    if (busy || (!options.queueOnly && total !== last)) {
       last = total;
       since = performance.now();
     } else if (total >= options.minReconciles && performance.now() - since >= options.quietMs) {
@@ -385,7 +391,7 @@ async function measureRestartAndIdle(b: Bench) {
     }
     await sleep(50);
   }
-  const quietMs = (await waitQuiet(b.operator, { minReconciles: managedObjects, quietMs: 3_000, timeoutMs })) - t0;
+  const quietMs = (await waitQuiet(b.operator, { minReconciles: managedObjects, quietMs: 3_000, timeoutMs, queueOnly: true })) - t0;
   const restart = await activitySince(b, before);
   const restartMemory = await b.operator.memory();
   log(`restart: first reconcile after ${round(firstReconcileMs)} ms, quiet after ${round(quietMs / 1000, 1)} s; idle window of ${resyncPeriods} × ${resyncPeriodMs / 1000} s starts`);
@@ -430,12 +436,22 @@ async function main(): Promise<void> {
   log(`rules ${rules} over ${sources} sources and ${pipelines} pipelines; workers ${workers}; K3 qps ${k3Qps ?? "operator default (20)"}; ` +
     `apply batches of ${applyBatch}, ${applyParallel} at once; idle: ${resyncPeriods} × ${resyncPeriodMs / 1000} s${nodeArgs.length ? `; node ${nodeArgs.join(" ")}` : ""}`);
   const b = await setUp();
-  const deps = await measureDependencies(b);
-  const operatorRun = await measureRules(b);
-  const floor = await measureFloor(b);
-  const settledMemory = await b.operator.memory();
-  const secrets = unrelatedSecrets > 0 ? await measureUnrelatedSecrets(b) : undefined;
+  // Raw figures of each finished phase, so that a run failing late still leaves them.
+  const partialFile = opts.out.replace(/\.json$/, "") + ".partial.json";
+  const partial: Record<string, unknown> = { commit: gitCommit(), options: { rules, sources, pipelines, workers, k3Qps, nodeOptions: nodeArgs.join(" ") } };
+  const keep = async <T>(name: string, value: T): Promise<T> => {
+    partial[name] = value;
+    await mkdir(dirname(partialFile), { recursive: true });
+    await writeFile(partialFile, `${JSON.stringify(partial, null, 2)}\n`);
+    return value;
+  };
+  const deps = await keep("dependencies", await measureDependencies(b));
+  const operatorRun = await keep("operator", await measureRules(b));
+  const floor = await keep("floor", await measureFloor(b));
+  const settledMemory = await keep("settledMemory", await b.operator.memory());
+  const secrets = unrelatedSecrets > 0 ? await keep("secrets", await measureUnrelatedSecrets(b)) : undefined;
   const later = await measureRestartAndIdle(b);
+  await rm(partialFile, { force: true });
   const logSummary = await summarizeLog(b.logFile);
   const results = {
     benchmark: "scale",
