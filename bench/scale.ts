@@ -201,7 +201,7 @@ async function setUp(): Promise<Bench> {
       compiledMain, kubeconfigPath: plane.kubeconfigPath, k3Endpoint: emulator.address, k3TokenFile: tokenFile, workers, k3Qps, logFile, resyncPeriod,
       logLevel: opts["log-level"], nodeArgs, extraArgs: ["--namespaces", `${ns.operator},${ns.secrets}`], readyTimeoutMs: 180_000,
     });
-  const bench: Bench = { plane, emulator, kube, scratch, tokenFile, trackers, operator: await startOperator("10m"), startOperator, logFile };
+  const bench: Bench = { plane, emulator, kube, scratch, tokenFile, trackers, operator: await startOperator("60m"), startOperator, logFile };
   cleanups.push({ name: "operator", run: () => bench.operator.stop() });
   log(`operator pid ${bench.operator.pid} ready`);
   return bench;
@@ -327,7 +327,7 @@ async function measureRules(b: Bench) {
   const manifests = Array.from({ length: rules }, (_, i) => ruleManifest(ns.operator, i)) as { metadata: { namespace: string; name: string } }[];
   const run = await sampled(b, applyAndWait(b, "rules (operator)", b.trackers.rules, manifests));
   const memoryAllReady = await b.operator.memory();
-  await waitQuiet(b.operator, { minReconciles: 0, quietMs: 3_000, timeoutMs: 300_000 });
+  await waitQuiet(b.operator, { minReconciles: 0, quietMs: 3_000, timeoutMs: 300_000, queueOnly: true });
   return { ...run.value, peaks: run, memoryBefore, memoryAllReady, activity: await activitySince(b, before) };
 }
 
