@@ -54,6 +54,8 @@ CMD ["serve", "--host", "0.0.0.0", "--port", "50051"]
 FROM ${NODE_IMAGE} AS operator
 WORKDIR /app
 ENV NODE_ENV=production
+# Heap caps measured with `npm run bench:scale` (bench/README.md); the chart sets the same.
+ENV NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=8"
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist-operator ./dist
 COPY package.json ./

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../../src/controlplane/exec.js";
 import { freePorts } from "../../src/controlplane/ports.js";
+import { onParentExit } from "../../src/controlplane/processes.js";
 import { parsePrometheusText, type Sample } from "./prometheus-text.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -48,6 +49,10 @@ export interface OperatorProcessOptions {
   logFile: string;
   /** how long to wait for /readyz; 60 s unless given */
   readyTimeoutMs?: number;
+  /** further operator flags, e.g. `--namespaces a,b` */
+  extraArgs?: string[];
+  /** options for Node itself, e.g. `--max-old-space-size=160` (as NODE_OPTIONS sets them in the image) */
+  nodeArgs?: string[];
 }
 
 /** Memory of the operator: the kernel's view and V8's, in KiB. */
@@ -60,6 +65,8 @@ export interface ProcessMemory {
   heapUsedKiB: number;
   /** heap V8 has reserved (nodejs_heap_size_total_bytes) */
   heapTotalKiB: number;
+  /** memory of C++ objects bound to JS objects, ArrayBuffers included (nodejs_external_memory_bytes) */
+  externalKiB: number;
 }
 
 /** A running operator process. */
@@ -81,6 +88,7 @@ export interface OperatorProcess {
 export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
   const [port] = (await freePorts(1)) as [number];
   const args = [
+    ...(options.nodeArgs ?? []),
     ...(options.compiledMain === undefined ? ["--import", "tsx", "src/main.ts"] : [options.compiledMain]),
     "--kubeconfig", options.kubeconfigPath,
     "--k3-endpoint", options.k3Endpoint,
@@ -91,6 +99,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     "--metrics-port", String(port),
     "--log-level", options.logLevel ?? "info",
     ...(options.k3Qps === undefined ? [] : ["--k3-qps", String(options.k3Qps)]),
+    ...(options.extraArgs ?? []),
   ];
   const log = createWriteStream(options.logFile, { flags: "a" });
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
@@ -98,9 +107,10 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   child.stderr.pipe(log, { end: false });
   const pid = child.pid;
   if (pid === undefined) throw new Error("cannot start the operator");
-  // Whatever happens to the benchmark, the operator must not outlive it.
-  const killOnExit = (): void => void child.kill("SIGKILL");
-  process.once("exit", killOnExit);
+  // Whatever happens to the benchmark, the operator must not outlive it: killed at once on the
+  // benchmark's exit or on a signal (Ctrl-C also stops the control plane at once, after which
+  // a graceful stop could hang).
+  const forget = onParentExit(() => void child.kill("SIGKILL"));
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitReady(child, `${base}/readyz`, options.readyTimeoutMs ?? 60_000);
@@ -113,7 +123,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     async memory() {
       const [kernel, samples] = await Promise.all([readMemory(pid), scrape(base)]);
       const heap = (suffix: string): number => Math.round(samples.filter((s) => s.name.endsWith(suffix)).reduce((sum, s) => sum + s.value, 0) / 1024);
-      return { ...kernel, heapUsedKiB: heap("nodejs_heap_size_used_bytes"), heapTotalKiB: heap("nodejs_heap_size_total_bytes") };
+      return { ...kernel, heapUsedKiB: heap("nodejs_heap_size_used_bytes"), heapTotalKiB: heap("nodejs_heap_size_total_bytes"), externalKiB: heap("nodejs_external_memory_bytes") };
     },
     metrics: () => scrape(base),
     async stop(graceMs = 30_000) {
@@ -123,7 +133,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       const [code] = await exited;
       clearTimeout(timer);
-      process.removeListener("exit", killOnExit);
+      forget();
       log.end();
       return code;
     },

@@ -1,19 +1,21 @@
-// When each K3Pipeline was first seen Ready=True, from a watch (the runtime's informer), so a
-// latency is measured to the moment the apiserver announced the change, not to a poll tick.
-import { isReady } from "../../src/api/conditions.js";
-import type { K3Pipeline } from "../../src/api/gen/index.js";
+// When each object of a kind (K3Pipeline unless told) was first seen Ready=True, from a watch
+// (the runtime's informer), so a latency is measured to the moment the apiserver announced the
+// change, not to a poll tick.
+import { isReady, type HasConditions } from "../../src/api/conditions.js";
 import { K3Resources } from "../../src/controllers/resources.js";
-import { Informer, keyOf, objectKey, type KubeClient } from "../../src/runtime/index.js";
+import { Informer, keyOf, objectKey, type KubeClient, type KubeObject, type ResourceType } from "../../src/runtime/index.js";
 
-/** Records the first Ready=True of every K3Pipeline in some namespaces. */
+type Tracked = KubeObject & HasConditions;
+
+/** Records the first Ready=True of every object of one kind in some namespaces. */
 export class ReadyTracker {
-  private readonly informer: Informer<K3Pipeline>;
+  private readonly informer: Informer<Tracked>;
   private readonly readyAt = new Map<string, number>();
   private readonly waiters = new Set<() => void>();
 
-  constructor(options: { kube: KubeClient; namespaces: string[] }) {
-    this.informer = new Informer<K3Pipeline>({ kube: options.kube, resource: K3Resources.K3Pipeline, namespaces: options.namespaces });
-    const seen = (obj: K3Pipeline): void => this.seen(obj);
+  constructor(options: { kube: KubeClient; namespaces: string[]; resource?: ResourceType }) {
+    this.informer = new Informer<Tracked>({ kube: options.kube, resource: options.resource ?? K3Resources.K3Pipeline, namespaces: options.namespaces });
+    const seen = (obj: Tracked): void => this.seen(obj);
     this.informer.addHandlers({ onAdd: seen, onUpdate: (_old, obj) => seen(obj) });
   }
 
@@ -46,7 +48,7 @@ export class ReadyTracker {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
         const missing = keys.filter((k) => !this.readyAt.has(k));
-        reject(new Error(`${missing.length} of ${keys.length} pipelines not Ready after ${timeoutMs} ms, e.g. ${missing.slice(0, 3).join(", ")}`));
+        reject(new Error(`${missing.length} of ${keys.length} objects not Ready after ${timeoutMs} ms, e.g. ${missing.slice(0, 3).join(", ")}`));
       }, timeoutMs);
       const check = (): void => {
         if (!done()) return;
@@ -66,7 +68,12 @@ export class ReadyTracker {
       .map((obj) => ({ key: objectKey(obj), conditions: obj.status?.conditions ?? [] }));
   }
 
-  private seen(obj: K3Pipeline): void {
+  /** The cached objects (their latest state as watched). */
+  list(): Tracked[] {
+    return this.informer.list();
+  }
+
+  private seen(obj: Tracked): void {
     const key = objectKey(obj);
     if (this.readyAt.has(key)) return;
     if (!isReady(obj)) return;

@@ -102,6 +102,7 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     informer,
     reconciler,
     watches,
+    finalizer,
     sharedInformers: true,
     workers: deps.workers,
     resyncPeriodMs: deps.resyncPeriodMs,

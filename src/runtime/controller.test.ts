@@ -23,8 +23,13 @@ describe("needsReconcile", () => {
     { reason: "finalizer change", next: { ...base, metadata: { ...base.metadata, finalizers: ["f"] } }, want: true },
     { reason: "deletion started", next: { ...base, metadata: { ...base.metadata, deletionTimestamp: "2026-11-01T00:00:00Z" } }, want: true },
     { reason: "data of a generation-less object (a Secret)", next: { ...base, data: { token: "x" } }, want: true },
-  ])("$reason → $want", ({ next, want }) => {
-    expect(needsReconcile(base, next)).toBe(want);
+    { reason: "our own finalizer added (the pass that added it goes on)", own: "ours", next: { ...base, metadata: { ...base.metadata, resourceVersion: "2", finalizers: ["ours"] } }, want: false },
+    { reason: "our own finalizer added beside someone else's", own: "ours", prev: { ...base, metadata: { ...base.metadata, finalizers: ["theirs"] } }, next: { ...base, metadata: { ...base.metadata, finalizers: ["theirs", "ours"] } }, want: false },
+    { reason: "our own finalizer added together with a spec change", own: "ours", next: { ...base, spec: { size: 2 }, metadata: { ...base.metadata, generation: 2, finalizers: ["ours"] } }, want: true },
+    { reason: "another finalizer added, ours named", own: "ours", next: { ...base, metadata: { ...base.metadata, finalizers: ["theirs"] } }, want: true },
+    { reason: "our own finalizer removed by someone (it must come back)", own: "ours", prev: { ...base, metadata: { ...base.metadata, finalizers: ["ours"] } }, next: base, want: true },
+  ])("$reason → $want", ({ prev, next, own, want }) => {
+    expect(needsReconcile(prev ?? base, next, own)).toBe(want);
   });
 });
 

@@ -54,6 +54,11 @@ export interface ControllerOptions<T extends KubeObject> {
   watches?: Watch[];
   /** the informers are shared and started/stopped by a manager, not by this controller */
   sharedInformers?: boolean;
+  /**
+   * The finalizer the reconciler adds before its first create. An update that only adds it is
+   * the reconciler's own write in the middle of a pass that goes on: not a reason for another.
+   */
+  finalizer?: string;
   /** parallel workers; 2 unless given */
   workers?: number;
   /** every key is reconciled at least this often (±10 %); 10 min unless given, 0 disables */
@@ -81,7 +86,7 @@ export class Controller<T extends KubeObject> implements Runnable {
     options.informer.addHandlers({
       onAdd: add,
       onUpdate: (oldObj, newObj) => {
-        if (needsReconcile(oldObj, newObj)) add(newObj);
+        if (needsReconcile(oldObj, newObj, options.finalizer)) add(newObj);
       },
       onDelete: (obj) => {
         options.reconciler.forget?.(obj);
@@ -174,15 +179,25 @@ export class Controller<T extends KubeObject> implements Runnable {
 
 /**
  * False for updates that only the operator's own writes cause (status, managedFields,
- * resourceVersion): reconciling on them would make every status write trigger another pass.
- * Spec (generation), labels, annotations, finalizers and deletion always count.
+ * resourceVersion, and the addition of `ownFinalizer`): reconciling on them would make every
+ * status write — and every first pass — trigger another pass. Spec (generation), labels,
+ * annotations, other finalizer changes (a removal of ours included) and deletion always count.
  */
-export function needsReconcile(oldObj: KubeObject, newObj: KubeObject): boolean {
-  return !isDeepStrictEqual(significant(oldObj), significant(newObj));
+export function needsReconcile(oldObj: KubeObject, newObj: KubeObject, ownFinalizer?: string): boolean {
+  const added = ownFinalizer !== undefined && !hasFinalizer(oldObj, ownFinalizer) && hasFinalizer(newObj, ownFinalizer);
+  return !isDeepStrictEqual(significant(oldObj), significant(newObj, added ? ownFinalizer : undefined));
 }
 
-function significant(obj: KubeObject): unknown {
+function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
+  return obj.metadata?.finalizers?.includes(finalizer) ?? false;
+}
+
+function significant(obj: KubeObject, dropFinalizer?: string): unknown {
   const { status: _status, metadata, ...rest } = obj as KubeObject & { status?: unknown };
   const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata ?? {};
+  const finalizers = meta.finalizers?.filter((f) => f !== dropFinalizer);
+  // An empty list and no list are the same to the apiserver.
+  if (finalizers?.length) meta.finalizers = finalizers;
+  else delete meta.finalizers;
   return { ...rest, metadata: meta };
 }

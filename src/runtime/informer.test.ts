@@ -241,4 +241,16 @@ describe("Informer transform", () => {
     expect(informer.get("a/watched")?.metadata?.name).toBe("watched");
     await informer.stop();
   });
+
+  it("caches objects without kubectl's last-applied copy, keeping the other annotations", async () => {
+    const { kube, informer } = setup();
+    const annotations = { "kubectl.kubernetes.io/last-applied-configuration": "{\"spec\":{}}", "k3.dodil.io/paused": "true" };
+    kube.seed(widgets, { metadata: { namespace: "a", name: "listed", annotations } });
+    informer.start();
+    await informer.waitForSync();
+    await vi.waitFor(() => expect(kube.openWatches("widgets")).toHaveLength(1));
+    await kube.create(widgets, { metadata: { namespace: "a", name: "watched", annotations } });
+    for (const key of ["a/listed", "a/watched"]) expect(informer.get(key)?.metadata?.annotations).toEqual({ "k3.dodil.io/paused": "true" });
+    await informer.stop();
+  });
 });

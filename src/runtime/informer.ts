@@ -41,7 +41,8 @@ export interface InformerOptions {
   pageSize?: number;
   /**
    * Applied to every object before it is cached (client-go's SetTransform): drop what nobody
-   * reads. By default `metadata.managedFields` goes, often the larger half of a small object.
+   * reads. By default `metadata.managedFields` (often the larger half of a small object) and the
+   * last-applied-configuration annotation go.
    */
   transform?: <O extends KubeObject>(obj: O) => O;
   logger?: Logger;
@@ -70,7 +71,7 @@ export class Informer<T extends KubeObject> {
   constructor(options: InformerOptions) {
     this.logger = (options.logger ?? noopLogger).child({ informer: options.resource.plural });
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
-    const transform = options.transform ?? (options.metadataOnly ? identityOf(options.resource) : withoutManagedFields);
+    const transform = options.transform ?? (options.metadataOnly ? identityOf(options.resource) : withoutApplyBookkeeping);
     const sink: ReflectorSink<T> = {
       replace: (ns, items) => this.replace(ns, items.map(transform)),
       upsert: (obj) => this.upsert(transform(obj)),
@@ -242,10 +243,23 @@ function removeFromIndex(index: Map<string, Set<string>>, values: string[], key:
   }
 }
 
-/** The object without `metadata.managedFields` (server-side apply bookkeeping the operator never reads). */
-export function withoutManagedFields<O extends KubeObject>(obj: O): O {
-  if (!obj.metadata?.managedFields) return obj;
-  const { managedFields: _dropped, ...metadata } = obj.metadata;
+/** The annotation `kubectl apply` (client-side) keeps a whole copy of the object in. */
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * The object without the bookkeeping of apply that the operator never reads: `metadata.managedFields`
+ * (server-side apply) and the last-applied-configuration annotation (client-side apply, a second
+ * copy of the whole spec). Other annotations stay.
+ */
+export function withoutApplyBookkeeping<O extends KubeObject>(obj: O): O {
+  const meta = obj.metadata;
+  const lastApplied = meta?.annotations?.[lastAppliedAnnotation] !== undefined;
+  if (!meta || (!meta.managedFields && !lastApplied)) return obj;
+  const { managedFields: _dropped, ...metadata } = meta;
+  if (lastApplied && meta.annotations) {
+    const { [lastAppliedAnnotation]: _copy, ...annotations } = meta.annotations;
+    metadata.annotations = annotations;
+  }
   return { ...obj, metadata };
 }
 

@@ -3,7 +3,7 @@ import type { Condition } from "./conditions.js";
 import { KubeApiError } from "./kube-errors.js";
 import type { RecordedEvent } from "./event-recorder.js";
 import { ManagedReconciler, type ManagedReconcilerOptions } from "./managed-reconciler.js";
-import type { Action, ErrorClass, ExternalClient, ExternalObservation, ManagedAdapter, ManagedObject, ReconcileResult, SubStep } from "./managed-types.js";
+import type { Action, ErrorClass, ExternalClient, ExternalCreation, ExternalObservation, ManagedAdapter, ManagedObject, ReconcileResult, SubStep } from "./managed-types.js";
 import { createRequestId } from "./request-id.js";
 import type { ResourceType } from "./resource.js";
 import { newObjectWriter, type ObjectWriter } from "./status-patcher.js";
@@ -40,7 +40,7 @@ function newWorld() {
   const requestIds: string[] = [];
   let refsReady = true;
   /** sub-steps and actions the connected client carries, and observation fields merged over observe's */
-  const extras: { steps?: SubStep<Widget>[]; actions?: Action<Widget>[]; observed?: Partial<ExternalObservation> } = {};
+  const extras: { steps?: SubStep<Widget>[]; actions?: Action<Widget>[]; observed?: Partial<ExternalObservation>; created?: Partial<ExternalCreation> } = {};
   let deleteLeavesIt = false;
   let nextId = 1;
   const failBefore = (op: Op): void => {
@@ -73,7 +73,7 @@ function newWorld() {
       byRequestId.set(requestId, id);
       remote.set(id, { id, size: obj.spec.size, ownerUid: obj.metadata?.uid ?? "" });
       failAfter("create");
-      return Promise.resolve({ externalId: id });
+      return Promise.resolve({ externalId: id, ...extras.created });
     },
     update(obj) {
       log.push("update");
@@ -193,6 +193,26 @@ const rows: Row[] = [
     given: (w) => seed(w),
     log: ["finalizer+", "refs", "connect", "observe", "create", "status"], result: "requeueAfter", requeueMs: 2000,
     ready: "Creating", synced: "ReconcileSuccess", events: ["Created"], finalizer: true, remoteCount: 1,
+  },
+  {
+    reason: "new object, the create answer says Ready: Ready=True in the one status write, no read after, the poll interval",
+    given: (w) => { w.extras.created = { ready: { type: "Ready", status: "True", reason: "Available", message: "" } }; return seed(w); },
+    log: ["finalizer+", "refs", "connect", "observe", "create", "status"], result: "requeueAfter", requeueMs: 300_000,
+    ready: "Available", synced: "ReconcileSuccess", events: ["Created"], finalizer: true, remoteCount: 1,
+  },
+  {
+    reason: "new object, the create answer says not active: Ready=False with its reason, looked at again soon",
+    given: (w) => { w.extras.created = { ready: { type: "Ready", status: "False", reason: "Unavailable", message: "pending" } }; return seed(w); },
+    log: ["finalizer+", "refs", "connect", "observe", "create", "status"], result: "requeueAfter", requeueMs: 2000,
+    ready: "Unavailable", synced: "ReconcileSuccess", events: ["Created"], remoteCount: 1,
+  },
+  {
+    reason: "new object, the create answer says Ready, a run it started is active and it calls for an event: the adapter's poll wins, both events go out",
+    given: (w) => {
+      w.extras.created = { ready: { type: "Ready", status: "True", reason: "Available", message: "" }, pollAfterMs: 1500, events: [{ type: "Warning", reason: "PipelineDeleted", message: "gone" }] };
+      return seed(w);
+    },
+    log: ["finalizer+", "refs", "connect", "observe", "create", "status"], result: "requeueAfter", requeueMs: 1500, ready: "Available", events: ["Created", "PipelineDeleted"], remoteCount: 1,
   },
   {
     reason: "exists and up to date: no update, no status write, no event; poll later",
@@ -540,6 +560,22 @@ describe("ManagedReconciler: kstatus conditions, dependencies, sub-steps, action
     expect(world.events.map((e) => e.reason)).toEqual(["DiscoveryRequested"]);
     await reconciler.reconcile(world.stored()!);
     expect(runs).toHaveLength(1);
+  });
+
+  it("a create whose answer says Ready runs the requested actions in the same pass (the next look may be minutes away)", async () => {
+    const world = newWorld();
+    const runs: string[] = [];
+    world.extras.created = { ready: { type: "Ready", status: "True", reason: "Available", message: "" } };
+    world.extras.actions = [{
+      name: "discovery",
+      requested: (o) => o.metadata?.annotations?.["requested-discovery-at"],
+      handled: (o) => (o.status as Record<string, string> | undefined)?.["lastHandledDiscoveryAt"],
+      run: (_o, ctx) => (runs.push(ctx.value), Promise.resolve({ status: { lastHandledDiscoveryAt: ctx.value }, pollAfterMs: 1000 })),
+    }];
+    const result = await world.reconciler().reconcile(seed(world, { annotations: { "requested-discovery-at": "t1" } }));
+    expect(runs).toEqual(["t1"]);
+    expect(result).toEqual({ kind: "requeueAfter", ms: 1000 });
+    expect((world.stored()!.status as Record<string, unknown>)["lastHandledDiscoveryAt"]).toBe("t1");
   });
 
   it("an object that exists but is not Ready is looked at again soon, backing off up to the poll interval", async () => {

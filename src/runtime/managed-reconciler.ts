@@ -397,10 +397,21 @@ export class ManagedReconciler<T extends ManagedObject> {
     const created = await this.call(pass, "create", () => client.create(pass.obj, { requestId }));
     pass.merge(created.status);
     pass.merge(this.adapter.setExternalId(created.externalId));
-    pass.set(creating());
     pass.set(reconcileSuccess());
     pass.event("Normal", "Created", `created external object ${created.externalId}`);
     this.logger.info({ key: objectKey(pass.obj), externalId: created.externalId }, "created external object");
+    if (created.ready) {
+      // The answer already says what an observe would: no read follows, and the pass ends as an
+      // in-sync pass does (its after-sync steps and requested actions included).
+      for (const cond of created.conditions ?? []) pass.set(cond);
+      pass.events.push(...(created.events ?? []));
+      pass.poll(created.pollAfterMs);
+      await this.afterSync(pass, client);
+      await this.runActions(pass, client.actions ?? []);
+      pass.set(created.ready);
+      return this.requeueSettled(pass, pass.pollHint);
+    }
+    pass.set(creating());
     return this.requeue(this.options.afterChangeMs ?? 2_000);
   }
 

@@ -118,6 +118,18 @@ export interface CreateContext {
 export interface ExternalCreation {
   externalId: string;
   status?: Status;
+  /**
+   * The Ready condition, when the create answer already tells it (the service answered with an
+   * active object): the pass ends as an observe would have ended it, and no read follows the
+   * create. When omitted the object is Ready=False/Creating and observed again shortly.
+   */
+  ready?: ConditionLike;
+  /** further adapter-owned conditions the answer tells (e.g. PipelineBound); used with `ready` */
+  conditions?: ConditionLike[];
+  /** look at the object again this soon instead of the poll interval (e.g. a run it started is active); used with `ready` */
+  pollAfterMs?: number;
+  /** events the answer calls for besides Created (e.g. a Warning that the pipeline is already gone); used with `ready` */
+  events?: RecordedEvent[];
 }
 
 /** The answer of an update. */

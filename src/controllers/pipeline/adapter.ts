@@ -4,6 +4,7 @@ import { pipelinev1, type K3Client } from "../../grpc/index.js";
 import {
   available,
   unavailable,
+  type ConditionLike,
   type ExternalClient,
   type ExternalObservation,
   type ManagedAdapter,
@@ -39,6 +40,13 @@ function observedStatus(p: pipelinev1.Pipeline): Status {
   };
 }
 
+/** Ready=True once the service says the pipeline is active; otherwise why not. */
+function readyOf(p: pipelinev1.Pipeline): ConditionLike {
+  return p.state === pipelinev1.PipelineState.PIPELINE_STATE_ACTIVE
+    ? available()
+    : unavailable(p.stateMessage || notActiveMessage(p.state));
+}
+
 async function getById(k3: K3Client, id: string): Promise<pipelinev1.Pipeline | undefined> {
   return getOrUndefined(k3.pipeline.getPipeline({ id }), "pipeline", "GetPipeline");
 }
@@ -63,18 +71,15 @@ function newPipelineClient(k3: K3Client, catalogs: TemplateCatalogs): ExternalCl
       if (!observed && !obj.spec.externalId && !ctx?.neverCreated) observed = await findByOwner(k3, obj);
       if (!observed) return { exists: false, upToDate: false };
       const upToDate = pipelineDiff(observed, desiredPipeline(obj)).length === 0;
-      const ready =
-        observed.state === pipelinev1.PipelineState.PIPELINE_STATE_ACTIVE
-          ? available()
-          : unavailable(observed.stateMessage || notActiveMessage(observed.state));
-      return { exists: true, upToDate, externalId: observed.id, status: observedStatus(observed), ready };
+      return { exists: true, upToDate, externalId: observed.id, status: observedStatus(observed), ready: readyOf(observed) };
     },
 
     async create(obj, { requestId }) {
       await catalogs.check(k3, obj);
       const { pipeline } = await k3.pipeline.createPipeline({ requestId, pipeline: desiredPipeline(obj) });
       if (!pipeline) throw new Error("CreatePipeline answered without a pipeline");
-      return { externalId: pipeline.id, status: observedStatus(pipeline) };
+      // The answer is the created pipeline as a GetPipeline would show it: its state is the Ready condition.
+      return { externalId: pipeline.id, status: observedStatus(pipeline), ready: readyOf(pipeline) };
     },
 
     async update(obj) {

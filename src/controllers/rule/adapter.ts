@@ -70,6 +70,14 @@ export async function bindingOf(k3: K3Client, obj: K3IngestRule, rule: ingestv1.
   };
 }
 
+/** Ready=True for an existing rule, with reason Disabled when it starts no jobs. */
+function readyOf(rule: ingestv1.IngestRule): ConditionLike {
+  return rule.enabled ? available() : { type: "Ready", status: "True", reason: "Disabled", message: "the rule exists and is disabled: it starts no jobs" };
+}
+
+/** status.jobs of a rule that has run no job yet (what observeJobs reads for it). */
+const noJobs: Status = { queued: 0, running: 0, succeeded: 0, failed: 0, recent: [] };
+
 /** The K3IngestRule client of one reconcile; routes on pipeline ids, shows the binding, and summarises jobs. */
 function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<string, string>): ExternalClient<K3IngestRule> {
   let observed: ingestv1.IngestRule | undefined;
@@ -117,7 +125,7 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
         externalId: observed.id,
         status: { ruleId: observed.id, sourceId: observed.sourceId, pipelineId: observed.pipelineId, ...binding.status, ...jobs?.status },
         conditions: binding.conditions,
-        ready: binding.ready ?? (observed.enabled ? available() : { type: "Ready", status: "True", reason: "Disabled", message: "the rule exists and is disabled: it starts no jobs" }),
+        ready: binding.ready ?? readyOf(observed),
         events: [...binding.events, ...(jobs?.events ?? [])],
         pollAfterMs: active ? activeJobsPollMs : nextCheckMs,
       };
@@ -126,7 +134,20 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
     async create(obj, { requestId }) {
       const { rule } = await k3.ingest.createRule({ requestId, rule: ruleMessage(desiredRule(obj, ids(obj))) });
       if (!rule) throw new Error("CreateRule answered without a rule");
-      return { externalId: rule.id, status: { ruleId: rule.id, sourceId: rule.sourceId, pipelineId: rule.pipelineId } };
+      // The answer is the rule as GetRule shows it, binding included, and a rule created just now
+      // has run no job: everything an observe would read is known, so no read follows. The job
+      // hint is recorded so the first poll reads jobs only if something could have started one.
+      const binding = await bindingOf(k3, obj, rule);
+      const { hint, nextCheckMs } = hintOf(obj);
+      lastHint.set(obj.metadata.uid ?? "", hint);
+      return {
+        externalId: rule.id,
+        status: { ruleId: rule.id, sourceId: rule.sourceId, pipelineId: rule.pipelineId, ...binding.status, jobs: noJobs },
+        conditions: binding.conditions,
+        ready: binding.ready ?? readyOf(rule),
+        events: binding.events,
+        pollAfterMs: nextCheckMs,
+      };
     },
 
     async update(obj) {

@@ -6,6 +6,7 @@ import {
   createRequestId,
   keyOf,
   unavailable,
+  type ConditionLike,
   type ExternalClient,
   type ExternalObservation,
   type KubeObject,
@@ -19,7 +20,7 @@ import type { Connections } from "../connection.js";
 import { ownerLabelFilter } from "../owner.js";
 import { deleteQuietly, newCredentialStep } from "./credential.js";
 import { desiredSource, sourceDiff, sourceMessage } from "./desired.js";
-import { discoveryStatus, hasActiveRun, newSyncActions, observeSync } from "./sync.js";
+import { activeRunPollMs, discoveryStatus, hasActiveRun, isActive, newSyncActions, observeSync } from "./sync.js";
 
 const stateNames: Partial<Record<sourcev1.SourceStatus, string>> = {
   [sourcev1.SourceStatus.SOURCE_STATUS_PENDING]: "Pending",
@@ -30,6 +31,13 @@ const stateNames: Partial<Record<sourcev1.SourceStatus, string>> = {
 
 function observedStatus(s: sourcev1.Source): Status {
   return { sourceId: s.id, state: stateNames[s.status] };
+}
+
+/** Ready=True once the service says the source is active; otherwise why not. */
+function readyOf(s: sourcev1.Source): ConditionLike {
+  return s.status === sourcev1.SourceStatus.SOURCE_STATUS_ACTIVE
+    ? available()
+    : unavailable(s.statusMessage || `source is ${stateNames[s.status] ?? "not active"}`);
 }
 
 async function getById(k3: K3Client, id: string): Promise<sourcev1.Source | undefined> {
@@ -88,11 +96,7 @@ function newSourceClient(k3: K3Client, options: SourceAdapterOptions): ExternalC
       if (!observed) return { exists: false, upToDate: false };
       const upToDate = obj.spec.type === "InternalS3" || sourceDiff(observed, desiredSource(obj, credential.credentialId(obj))).length === 0;
       const sync = hasActiveRun(obj) ? await observeSync(k3, observed.id) : undefined;
-      const ready =
-        observed.status === sourcev1.SourceStatus.SOURCE_STATUS_ACTIVE
-          ? available()
-          : unavailable(observed.statusMessage || `source is ${stateNames[observed.status] ?? "not active"}`);
-      return { exists: true, upToDate, externalId: observed.id, status: { ...observedStatus(observed), ...sync?.status }, ready, pollAfterMs: sync?.pollAfterMs };
+      return { exists: true, upToDate, externalId: observed.id, status: { ...observedStatus(observed), ...sync?.status }, ready: readyOf(observed), pollAfterMs: sync?.pollAfterMs };
     },
 
     async create(obj, { requestId }) {
@@ -100,11 +104,15 @@ function newSourceClient(k3: K3Client, options: SourceAdapterOptions): ExternalC
       if (!source) throw new Error("CreateSource answered without a source");
       observed = source;
       const status: Status = observedStatus(source);
+      let discovering = false;
       if (obj.spec.sync?.discoverOnCreate !== false) {
         const { run } = await k3.ingest.triggerDiscovery({ sourceId: source.id, requestId: createRequestId(requestId, "discover-on-create") });
-        status["sync"] = { discovery: discoveryStatus(run) };
+        const discovery = discoveryStatus(run);
+        status["sync"] = { discovery };
+        discovering = isActive(discovery?.["state"] as string | undefined);
       }
-      return { externalId: source.id, status };
+      // The answer is the source as GetSource shows it: no read follows unless the discovery it started runs.
+      return { externalId: source.id, status, ready: readyOf(source), pollAfterMs: discovering ? activeRunPollMs : undefined };
     },
 
     async update(obj) {
