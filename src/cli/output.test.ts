@@ -56,12 +56,14 @@ describe("parseCommandLine", () => {
     expect(parsed).toEqual({
       command: "run",
       positionals: ["rule"],
-      flags: { kubeconfig: "k", context: "c", namespace: "ns", allNamespaces: false, output: "yaml", wait: true, full: false, keys: ["a", "b", "c"], timeoutMs: 120_000, help: false, k3: { endpoint: undefined, tokenFile: undefined, insecure: false, caFile: undefined, connection: undefined } },
+      flags: { kubeconfig: "k", context: "c", namespace: "ns", allNamespaces: false, output: "yaml", wait: true, watch: false, full: false, keys: ["a", "b", "c"], timeoutMs: 120_000, help: false, k3: { endpoint: undefined, tokenFile: undefined, insecure: false, caFile: undefined, connection: undefined } },
     });
   });
 
   it("takes the K3 connection from the K3_* environment unless a --k3-* flag says otherwise", () => {
     const env = { K3_ENDPOINT: "env:1", K3_TOKEN_FILE: "/env/token", K3_INSECURE: "true" };
+    expect(parseCommandLine(["tree", "-w"]).flags.watch).toBe(true);
+    expect(parseCommandLine(["tree", "--watch"]).flags.watch).toBe(true);
     expect(parseCommandLine(["templates"], env).flags.k3).toMatchObject({ endpoint: "env:1", tokenFile: "/env/token", insecure: true });
     expect(parseCommandLine(["templates", "--k3-endpoint", "flag:2"], env).flags.k3).toMatchObject({ endpoint: "flag:2", tokenFile: "/env/token" });
   });
