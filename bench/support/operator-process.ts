@@ -48,6 +48,8 @@ export interface OperatorProcessOptions {
   logFile: string;
   /** how long to wait for /readyz; 60 s unless given */
   readyTimeoutMs?: number;
+  /** more flags, e.g. leader election's */
+  extraArgs?: readonly string[];
 }
 
 /** Memory of the operator: the kernel's view and V8's, in KiB. */
@@ -71,6 +73,12 @@ export interface OperatorProcess {
   metrics(): Promise<Sample[]>;
   /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`, 30 s unless given); resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL, as a node failure or an OOM kill does; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Resolves when the process exits, whatever ends it. */
+  readonly exited: Promise<void>;
+  /** True until the process has exited. */
+  running(): boolean;
 }
 
 /**
@@ -91,6 +99,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     "--metrics-port", String(port),
     "--log-level", options.logLevel ?? "info",
     ...(options.k3Qps === undefined ? [] : ["--k3-qps", String(options.k3Qps)]),
+    ...(options.extraArgs ?? []),
   ];
   const log = createWriteStream(options.logFile, { flags: "a" });
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
@@ -102,6 +111,11 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   const killOnExit = (): void => void child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const base = `http://127.0.0.1:${port}`;
+  const exited = (once(child, "exit") as Promise<unknown>).then(() => {
+    process.removeListener("exit", killOnExit);
+    log.end();
+  });
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   try {
     await waitReady(child, `${base}/readyz`, options.readyTimeoutMs ?? 60_000);
   } catch (err) {
@@ -117,16 +131,19 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     },
     metrics: () => scrape(base),
     async stop(graceMs = 30_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      if (!running()) return child.exitCode;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      const [code] = await exited;
+      await exited;
       clearTimeout(timer);
-      process.removeListener("exit", killOnExit);
-      log.end();
-      return code;
+      return child.exitCode;
     },
+    async kill() {
+      if (running()) child.kill("SIGKILL");
+      await exited;
+    },
+    exited,
+    running,
   };
 }
 
