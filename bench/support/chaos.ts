@@ -297,6 +297,16 @@ interface EndCheck {
 /** Compares the custom resources with what the service holds, and counts what is not finished. */
 async function checkEndState(kube: KubeClient, tenants: K3Client[], groups: Group[]): Promise<EndCheck> {
   const problems: string[] = [];
+  const cluster = await clusterSide(kube, groups, problems);
+  const service = await serviceSide(tenants, cluster.live, problems);
+  const counts = { duplicates: service.duplicates, orphans: service.orphans, missing: service.missing, stuckFinalizers: cluster.stuckFinalizers, notReady: cluster.notReady };
+  const ok = Object.values(counts).every((n) => n === 0);
+  const summary = `not ready ${counts.notReady}, stuck finalizers ${counts.stuckFinalizers}, duplicates ${counts.duplicates}, orphans ${counts.orphans}, missing ${counts.missing}${problems[0] ? ` (e.g. ${problems[0]})` : ""}`;
+  return { ok, ...counts, problems, summary };
+}
+
+/** The custom resources: the live ones by uid, those still deleting, and those not Ready (jobs: not Complete), not observed, or not gone. */
+async function clusterSide(kube: KubeClient, groups: Group[], problems: string[]): Promise<{ live: Map<string, Obj>; stuckFinalizers: number; notReady: number }> {
   const live = new Map<string, Obj>();
   let stuckFinalizers = 0;
   let notReady = 0;
@@ -307,42 +317,38 @@ async function checkEndState(kube: KubeClient, tenants: K3Client[], groups: Grou
     for (const obj of list.items) {
       const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
       present.add(key);
-      if (obj.metadata?.deletionTimestamp) {
-        stuckFinalizers++;
-        problems.push(`${rt.kind} ${key} still deleting (finalizers ${JSON.stringify(obj.metadata.finalizers)})`);
-        continue;
-      }
-      if (!expected.has(key)) {
-        notReady++;
-        problems.push(`${rt.kind} ${key} should be gone`);
-        continue;
-      }
-      live.set(obj.metadata?.uid ?? "", obj);
-      const want = rt.kind === "K3IngestJob" ? "Complete" : "Ready";
-      const cond = obj.status?.conditions?.find((c) => c.type === want);
-      const current = rt.kind === "K3IngestJob" || obj.status?.observedGeneration === obj.metadata?.generation;
-      if (cond?.status !== "True" || !current) {
-        notReady++;
-        problems.push(`${rt.kind} ${key} not ${want}: ${cond?.reason ?? "no condition"}${current ? "" : " (generation not observed)"}`);
-      }
+      const problem = objectProblem(rt, obj, expected.has(key));
+      if (obj.metadata?.deletionTimestamp) stuckFinalizers++;
+      else if (problem) notReady++;
+      if (problem) problems.push(`${rt.kind} ${key} ${problem}`);
+      if (!obj.metadata?.deletionTimestamp && expected.has(key)) live.set(obj.metadata?.uid ?? "", obj);
     }
   }
   for (const key of expected) if (!present.has(key)) {
     notReady++;
     problems.push(`${key} missing from the cluster`);
   }
-  // The service side: every labelled remote object belongs to exactly one live resource, and each live resource's recorded id exists.
+  return { live, stuckFinalizers, notReady };
+}
+
+/** What is wrong with one custom resource at the end, if anything. */
+function objectProblem(rt: ResourceType, obj: Obj, expected: boolean): string | undefined {
+  if (obj.metadata?.deletionTimestamp) return `still deleting (finalizers ${JSON.stringify(obj.metadata.finalizers)})`;
+  if (!expected) return "should be gone";
+  const want = rt.kind === "K3IngestJob" ? "Complete" : "Ready";
+  const cond = obj.status?.conditions?.find((c) => c.type === want);
+  const current = rt.kind === "K3IngestJob" || obj.status?.observedGeneration === obj.metadata?.generation;
+  if (cond?.status === "True" && current) return undefined;
+  return `not ${want}: ${cond?.reason ?? "no condition"}${current ? "" : " (generation not observed)"}`;
+}
+
+/** The service side: every labelled remote object belongs to exactly one live resource, and each live resource's recorded id exists. */
+async function serviceSide(tenants: K3Client[], live: Map<string, Obj>, problems: string[]): Promise<{ duplicates: number; orphans: number; missing: number }> {
   const recordedIds = new Set<string>();
-  const byUid = new Map<string, string[]>();
+  const byOwner = new Map<string, string[]>();
   let orphans = 0;
   for (const k3 of tenants) {
-    const remoteObjects = [
-      ...(await pages((pageToken) => k3.source.listSources({ pageSize: 500, pageToken }), (a) => a.sources)).filter((s) => s.labels[ownerLabels.uid]).map((s) => ({ kind: "source", id: s.id, uid: s.labels[ownerLabels.uid]! })),
-      ...(await pages((pageToken) => k3.source.listCredentials({ pageSize: 500, pageToken }), (a) => a.credentials)).map((c) => ({ kind: "credential", id: c.id, uid: c.labels[ownerLabels.uid] ?? "" })),
-      ...(await pages((pageToken) => k3.pipeline.listPipelines({ pageSize: 500, pageToken }), (a) => a.pipelines)).map((p) => ({ kind: "pipeline", id: p.id, uid: p.labels[ownerLabels.uid] ?? "" })),
-      ...(await pages((pageToken) => k3.ingest.listRules({ pageSize: 500, pageToken }), (a) => a.rules)).map((r) => ({ kind: "rule", id: r.id, uid: r.labels[ownerLabels.uid] ?? "" })),
-    ];
-    for (const r of remoteObjects) {
+    for (const r of await remoteObjects(k3)) {
       recordedIds.add(r.id);
       if (!live.has(r.uid)) {
         orphans++;
@@ -350,11 +356,11 @@ async function checkEndState(kube: KubeClient, tenants: K3Client[], groups: Grou
         continue;
       }
       const key = `${r.kind}/${r.uid}`;
-      byUid.set(key, [...(byUid.get(key) ?? []), r.id]);
+      byOwner.set(key, [...(byOwner.get(key) ?? []), r.id]);
     }
   }
   let duplicates = 0;
-  for (const [key, ids] of byUid) if (ids.length > 1) {
+  for (const [key, ids] of byOwner) if (ids.length > 1) {
     duplicates += ids.length - 1;
     problems.push(`duplicates: ${key} has ${ids.length} remote objects (${ids.join(", ")})`);
   }
@@ -365,12 +371,25 @@ async function checkEndState(kube: KubeClient, tenants: K3Client[], groups: Grou
     const id = field ? obj.status?.[field] : undefined;
     if (field && (typeof id !== "string" || !recordedIds.has(id))) {
       missing++;
-      problems.push(`${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name} records ${String(id)} which the service does not hold`);
+      problems.push(`${obj.kind} ${obj.metadata?.namespace}/${obj.metadata?.name} records ${String(id)}, which the service does not hold`);
     }
   }
-  const ok = duplicates + orphans + missing + stuckFinalizers + notReady === 0;
-  const summary = `not ready ${notReady}, stuck finalizers ${stuckFinalizers}, duplicates ${duplicates}, orphans ${orphans}, missing ${missing}${problems[0] ? ` (e.g. ${problems[0]})` : ""}`;
-  return { ok, duplicates, orphans, missing, stuckFinalizers, notReady, problems, summary };
+  return { duplicates, orphans, missing };
+}
+
+/** A tenant's sources (the internal S3 one left out), credentials, pipelines and rules, with their owner uid labels. */
+async function remoteObjects(k3: K3Client): Promise<{ kind: string; id: string; uid: string }[]> {
+  const uid = (labels: Record<string, string>): string => labels[ownerLabels.uid] ?? "";
+  const sources = await pages((pageToken) => k3.source.listSources({ pageSize: 500, pageToken }), (a) => a.sources);
+  const credentials = await pages((pageToken) => k3.source.listCredentials({ pageSize: 500, pageToken }), (a) => a.credentials);
+  const pipelines = await pages((pageToken) => k3.pipeline.listPipelines({ pageSize: 500, pageToken }), (a) => a.pipelines);
+  const rules = await pages((pageToken) => k3.ingest.listRules({ pageSize: 500, pageToken }), (a) => a.rules);
+  return [
+    ...sources.filter((s) => s.type !== sourcev1.SourceType.SOURCE_TYPE_INTERNAL_S3).map((s) => ({ kind: "source", id: s.id, uid: uid(s.labels) })),
+    ...credentials.map((c) => ({ kind: "credential", id: c.id, uid: uid(c.labels) })),
+    ...pipelines.map((p) => ({ kind: "pipeline", id: p.id, uid: uid(p.labels) })),
+    ...rules.map((r) => ({ kind: "rule", id: r.id, uid: uid(r.labels) })),
+  ];
 }
 
 /** Every page of a List RPC. */
