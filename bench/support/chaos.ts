@@ -203,10 +203,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const { rt, obj } of manifests(g)) await retrying(() => kube.create(rt, obj), { alreadyExistsOk: true });
     });
 
+    // Each later wave waits (bounded) until its objects exist remotely, so that updates and deletions reach the service.
+    const settle = async (targets: Group[]): Promise<void> => {
+      const waited = await waitReady(kube, targets, 180_000);
+      report(`${waited.ready} of ${targets.length * 3} targeted objects Ready after ${Math.round(waited.ms / 100) / 10} s`);
+    };
+
     // Wave 2: update a third of the groups (pipeline parameters, source display name, rule filter); the apiserver restarts half-way.
     const updates = groups.filter((_, i) => i % 3 === 0);
     const updateKills = killAt(updates.length, waveKills[1]!);
     const restarts = killAt(updates.length, apiserverRestarts);
+    await settle(updates);
     report(`wave 2: updating ${updates.length * 3} objects`);
     let restarted = 0;
     await inBatches(updates, 8, async (g, i) => {
@@ -226,6 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Wave 3: delete a quarter of the groups, all kinds and the credential Secret at once.
     const deletions = groups.filter((_, i) => i % 4 === 1);
     const deleteKills = killAt(deletions.length, waveKills[2]!);
+    await settle(deletions);
     report(`wave 3: deleting ${deletions.length * 4} objects`);
     await inBatches(deletions, 8, async (g, i) => {
       if (deleteKills.includes(i)) await killLeader();
@@ -390,6 +398,24 @@ async function remoteObjects(k3: K3Client): Promise<{ kind: string; id: string; 
     ...pipelines.map((p) => ({ kind: "pipeline", id: p.id, uid: uid(p.labels) })),
     ...rules.map((r) => ({ kind: "rule", id: r.id, uid: uid(r.labels) })),
   ];
+}
+
+/** Polls until the sources, pipelines and rules of `groups` are Ready, or `timeoutMs` passes; says how many were and how long it took. */
+async function waitReady(kube: KubeClient, groups: Group[], timeoutMs: number): Promise<{ ready: number; ms: number }> {
+  const start = performance.now();
+  const wanted = new Set(groups.flatMap((g) => ["src", "pl", "rule"].map((s) => `${g.ns}/${g.name}-${s}`)));
+  for (;;) {
+    let ready = 0;
+    for (const rt of kinds.slice(0, 3)) {
+      for (const obj of (await retrying(() => kube.list<Obj>(rt))).items) {
+        const isReady = obj.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+        if (isReady && wanted.has(`${obj.metadata?.namespace}/${obj.metadata?.name}`)) ready++;
+      }
+    }
+    const ms = performance.now() - start;
+    if (ready === wanted.size || ms > timeoutMs) return { ready, ms };
+    await sleep(1_000);
+  }
 }
 
 /** Every page of a List RPC. */
