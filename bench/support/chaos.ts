@@ -37,6 +37,8 @@ export interface ChaosOptions {
   latencyMs?: number;
   /** how long the end state may take after the last wave; 10 min unless given */
   convergeTimeoutMs?: number;
+  /** how long a wave waits for its objects to exist remotely before it starts anyway; 3 min unless given */
+  settleTimeoutMs?: number;
   /** the operators' K3 call budget (--k3-qps); 50 unless given */
   k3Qps?: number;
   /** where the operators' logs go */
@@ -205,7 +207,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // Each later wave waits (bounded) until its objects exist remotely, so that updates and deletions reach the service.
     const settle = async (targets: Group[]): Promise<void> => {
-      const waited = await waitReady(kube, targets, 180_000);
+      const waited = await waitReady(kube, targets, options.settleTimeoutMs ?? 180_000);
       report(`${waited.ready} of ${targets.length * 3} targeted objects Ready after ${Math.round(waited.ms / 100) / 10} s`);
     };
 
