@@ -135,11 +135,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         readyTimeoutMs: 120_000,
       });
       replicas[slot] = proc;
-      void proc.exited.then(async () => {
-        if (!supervising) return;
+      void proc.exited.then(() => restartReplica(slot));
+    };
+    // A replica that does not come up (a loaded machine) is tried again, as a kubelet would.
+    const restartReplica = async (slot: number): Promise<void> => {
+      while (supervising) {
         await sleep(1_000);
-        if (supervising) await startReplica(slot).catch((err: unknown) => report(`cannot restart replica ${slot}: ${String(err)}`));
-      });
+        if (!supervising) return;
+        try {
+          await startReplica(slot);
+          return;
+        } catch (err) {
+          report(`cannot restart replica ${slot}, trying again: ${String(err)}`);
+        }
+      }
     };
     await Promise.all([startReplica(0), startReplica(1)]);
 
