@@ -141,8 +141,9 @@ describe("namespace teardown", () => {
     // Unreachable (its token went with the Secret): left in place, and each one said so by id.
     expect(await remoteState("team-a")).toEqual(team);
     const warnings = log.map((line) => JSON.parse(line) as { level: number; msg: string; externalId?: string; key?: string }).filter((e) => e.level === 40 && /left in place/.test(e.msg));
-    expect(warnings.map((w) => w.externalId).sort()).toEqual([...team.sources, ...team.pipelines, ...team.rules].sort());
-    expect(warnings.map((w) => w.key).sort()).toEqual([`${ns}/own-pl`, `${ns}/own-rule`, `${ns}/own-src`]);
+    // (A pass that read the object from a cache not yet updated may say it twice.)
+    expect([...new Set(warnings.map((w) => w.externalId))].sort()).toEqual([...team.sources, ...team.pipelines, ...team.rules].sort());
+    expect([...new Set(warnings.map((w) => w.key))].sort()).toEqual([`${ns}/own-pl`, `${ns}/own-rule`, `${ns}/own-src`]);
     // No secret value reached either operator's log.
     for (const value of [teamToken, "teardown-secret-key-value-00000000000000", "AKIATEARDOWN00000000"]) expect([...firstLog, ...log].join("\n")).not.toContain(value);
   }, 240_000);
