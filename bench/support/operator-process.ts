@@ -49,8 +49,8 @@ export interface OperatorProcessOptions {
   logFile: string;
   /** how long to wait for /readyz; 60 s unless given */
   readyTimeoutMs?: number;
-  /** further operator flags, e.g. `--namespaces a,b` */
-  extraArgs?: string[];
+  /** further operator flags, e.g. `--namespaces a,b` or leader election's */
+  extraArgs?: readonly string[];
   /** options for Node itself, e.g. `--max-old-space-size=160` (as NODE_OPTIONS sets them in the image) */
   nodeArgs?: string[];
 }
@@ -78,6 +78,12 @@ export interface OperatorProcess {
   metrics(): Promise<Sample[]>;
   /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`, 30 s unless given); resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL, as a node failure or an OOM kill does; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Resolves when the process exits, whatever ends it. */
+  readonly exited: Promise<void>;
+  /** True until the process has exited. */
+  running(): boolean;
 }
 
 /**
@@ -112,6 +118,11 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   // a graceful stop could hang).
   const forget = onParentExit(() => void child.kill("SIGKILL"));
   const base = `http://127.0.0.1:${port}`;
+  const exited = (once(child, "exit") as Promise<unknown>).then(() => {
+    forget();
+    log.end();
+  });
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   try {
     await waitReady(child, `${base}/readyz`, options.readyTimeoutMs ?? 60_000);
   } catch (err) {
@@ -127,16 +138,19 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     },
     metrics: () => scrape(base),
     async stop(graceMs = 30_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      if (!running()) return child.exitCode;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      const [code] = await exited;
+      await exited;
       clearTimeout(timer);
-      forget();
-      log.end();
-      return code;
+      return child.exitCode;
     },
+    async kill() {
+      if (running()) child.kill("SIGKILL");
+      await exited;
+    },
+    exited,
+    running,
   };
 }
 

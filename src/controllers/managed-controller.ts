@@ -4,6 +4,7 @@ import {
   Controller,
   keyOf,
   ManagedReconciler,
+  newNamespaceLifecycle,
   newObjectWriter,
   type EventRecorder,
   type KubeClient,
@@ -84,6 +85,7 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     watches.push({ informer: deps.manager.informerFor(ref.resource), index: referenceIndex(ref.resource), updated: changed });
   }
   for (const other of kind.namedBy ?? []) watches.push({ informer: deps.manager.informerFor(other.resource), owners: (obj) => other.owners(obj), updated: changed });
+  const namespaces = newNamespaceLifecycle(deps.kube);
   const reconciler = new ManagedReconciler<T>({
     adapter: kind.adapter,
     writer: newObjectWriter<T>(deps.kube, kind.resource),
@@ -95,6 +97,7 @@ export function newManagedController<T extends ManagedObject>(kind: ManagedKind<
     pollIntervalMs: deps.pollIntervalMs,
     // Sub-steps say themselves when they wait for a person; a deleted pipeline is reported by observe.
     stalledReasons: [reasons.pipelineDeleted],
+    namespaceTerminating: (ns) => namespaces.terminating(ns),
   });
   deps.metrics.trackResources(kind.resource.kind, () => informer.list());
   return new Controller<T>({

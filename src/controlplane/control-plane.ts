@@ -1,6 +1,7 @@
 // A real kube-apiserver on a real etcd, started the controller-runtime "envtest" way:
 // loopback only, fresh certificates, RBAC on, nothing left behind when we stop or die.
 import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { rmSync } from "node:fs";
 import { request } from "node:https";
@@ -83,6 +84,12 @@ export interface ControlPlane extends ControlPlaneState {
   startupMs: number;
   /** Stops the apiserver and etcd (SIGTERM, SIGKILL after 10 s) and removes every file. */
   stop(): Promise<void>;
+  /**
+   * Stops kube-apiserver (SIGTERM; SIGKILL after `graceMs`, 10 s unless given) and starts it
+   * again on the same port and etcd, resolving once /readyz answers: an apiserver restart as a
+   * control-plane upgrade makes it, for fault runs. Clients keep their kubeconfig.
+   */
+  restartApiserver(graceMs?: number): Promise<void>;
 }
 
 const maxAttempts = 3;
@@ -149,7 +156,8 @@ async function startOnce(options: StartOnceOptions): Promise<ControlPlane> {
   };
   spawn("etcd", binaries.etcd, etcdArgs({ dir, etcdUrl, peerUrl: `http://127.0.0.1:${peerPort}` }));
   const nodes = options.nodes ?? false;
-  spawn("kube-apiserver", binaries.kubeApiserver, apiserverArgs({ pkiDir, etcdUrl, server, apiPort, serviceAccountAdmission: options.cluster !== undefined, nodes }));
+  const kubeApiserverArgs = apiserverArgs({ pkiDir, etcdUrl, server, apiPort, serviceAccountAdmission: options.cluster !== undefined, nodes });
+  spawn("kube-apiserver", binaries.kubeApiserver, kubeApiserverArgs);
 
   const state: ControlPlaneState = {
     dir, pkiDir, kubeconfigPath, stateFile, server, etcdUrl,
@@ -198,6 +206,21 @@ async function startOnce(options: StartOnceOptions): Promise<ControlPlane> {
       // Ctrl-C) still kills what is left instead of leaving etcd running.
       await stopControlPlane(state);
       forgetExitCleanup();
+    },
+    restartApiserver: async (graceMs = 10_000) => {
+      const index = children.findIndex((c) => c.name === "kube-apiserver");
+      const old = children[index];
+      if (!old?.child.pid) throw new Error("no kube-apiserver to restart");
+      const gone = old.child.exitCode === null && old.child.signalCode === null ? once(old.child, "exit") : Promise.resolve();
+      await stopProcess(old.child.pid, graceMs);
+      // Its exit is recorded before it is forgotten: a late record would read as the new one failing.
+      await gone;
+      children.splice(index, 1);
+      exited.delete("kube-apiserver");
+      spawn("kube-apiserver", binaries.kubeApiserver, kubeApiserverArgs);
+      // Stopped first again: spawn() put it at the front, as at the start.
+      await saveState();
+      await waitReady({ pkiDir, server, deadline: Date.now() + (options.readyTimeoutMs ?? 90_000), exited });
     },
   };
 }

@@ -57,6 +57,8 @@ export class FaultInjector {
   private readonly lostAnswerRates = new Map<string, number>();
   private readonly malformed = new Map<string, MalformedAnswer & { remaining: number }>();
   private readonly random: () => number;
+  /** Faults injected so far (errors and lost answers), for the figures of a fault run; `clear()` keeps them. */
+  readonly injected = { errors: 0, lostAnswers: 0 };
 
   constructor(private readonly knownRpcs: ReadonlySet<string>, options: FaultOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -144,12 +146,14 @@ export class FaultInjector {
       const countdown = this.failures.get(key);
       if (countdown !== undefined && countdown.remaining > 0) {
         countdown.remaining -= 1;
+        this.injected.errors++;
         return new EmulatorError({ code: countdown.code, message: `${countdown.message} (${rpc})`, reason: "INJECTED_FAULT" });
       }
     }
     for (const key of [rpc, "*"]) {
       const rate = this.errorRates.get(key);
       if (rate !== undefined && rate.rate > 0 && this.random() < rate.rate) {
+        this.injected.errors++;
         return new EmulatorError({ code: rate.code, message: `injected fault: random error (${rpc})`, reason: "INJECTED_FAULT" });
       }
     }
@@ -162,12 +166,16 @@ export class FaultInjector {
       const remaining = this.lostAnswers.get(key) ?? 0;
       if (remaining > 0) {
         this.lostAnswers.set(key, remaining - 1);
+        this.injected.lostAnswers++;
         return true;
       }
     }
     for (const key of [rpc, "*"]) {
       const rate = this.lostAnswerRates.get(key) ?? 0;
-      if (rate > 0 && this.random() < rate) return true;
+      if (rate > 0 && this.random() < rate) {
+        this.injected.lostAnswers++;
+        return true;
+      }
     }
     return false;
   }

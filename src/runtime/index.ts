@@ -10,6 +10,7 @@ export { isAlreadyExists, isConflict, isGone, isNotFound, KubeApiError } from ".
 export * from "./kube-types.js";
 export { checkLeaseTimings, type Lease, LeaderElector, type LeaderElectorOptions, type LeaseTimings, microTime } from "./leader-election.js";
 export { errorFields, type Logger, noopLogger } from "./logger.js";
+export { type NamespaceLifecycle, newNamespaceLifecycle } from "./namespaces.js";
 export { Manager, type ManagerOptions, type SharedInformerOptions } from "./manager.js";
 export { type RunAdapter, type RunProgress, RunReconciler, type RunReconcilerOptions } from "./run-reconciler.js";
 export { ManagedReconciler, type ManagedReconcilerMetrics, type ManagedReconcilerOptions, type Stage } from "./managed-reconciler.js";

@@ -430,6 +430,31 @@ describe("ManagedReconciler", () => {
     expect(world.remote.size).toBe(1);
   });
 
+  it.each([
+    { reason: "connection refused for good in a terminating namespace: released, nothing deleted, one warning", cls: "unauthorized" as const, terminating: true, released: true },
+    { reason: "an unusable connection Secret in a terminating namespace: released too", cls: "invalidSpec" as const, terminating: true, released: true },
+    { reason: "connection refused in a live namespace: held (a person can restore the Secret)", cls: "unauthorized" as const, terminating: false, released: false },
+    { reason: "a transient connect failure in a terminating namespace: held and retried (the service may come back)", cls: "transient" as const, terminating: true, released: false },
+  ])("deletion that cannot connect: $reason", async ({ cls, terminating, released }) => {
+    const world = newWorld();
+    world.seedRemote("r1", 1, "uid-w");
+    const obj = seed(world, { finalizer: true, deleting: true, status: settled("r1", 1) });
+    world.faults.connect = { cls };
+    const asked: string[] = [];
+    const warnings: unknown[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (o: unknown) => void warnings.push(o), error: () => undefined, child: () => logger };
+    const result = await world.reconciler({ logger, namespaceTerminating: (ns) => (asked.push(ns), Promise.resolve(terminating)) }).reconcile(obj);
+    expect(world.remote.has("r1")).toBe(true);
+    expect(world.log.includes("finalizer-")).toBe(released);
+    expect(asked).toEqual(cls === "transient" ? [] : ["ns"]);
+    if (released) {
+      expect(result.kind).toBe("done");
+      expect(warnings).toContainEqual(expect.objectContaining({ key: "ns/w", externalId: "r1" }));
+    } else {
+      expect(result.kind).not.toBe("done");
+    }
+  });
+
   it("a finalizer conflict (stale object) retries silently", async () => {
     const world = newWorld();
     const stale = seed(world);

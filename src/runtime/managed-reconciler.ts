@@ -76,6 +76,12 @@ export interface ManagedReconcilerOptions<T extends ManagedObject> {
   invalidSpecRetryMs?: number;
   /** retry after credentials were refused; 2 min unless given */
   unauthorizedRetryMs?: number;
+  /**
+   * Whether a namespace is being deleted (see namespaces.ts). A deletion whose connection only a
+   * person could repair (a Secret gone) releases the finalizer in such a namespace, where no
+   * Secret can be created any more, instead of holding it forever; without this hook it waits.
+   */
+  namespaceTerminating?: (namespace: string) => Promise<boolean>;
   /** ± fraction applied to every requeue delay; 0.1 unless given */
   jitter?: number;
   random?: Random;
@@ -312,7 +318,8 @@ export class ManagedReconciler<T extends ManagedObject> {
       return done;
     }
     if (this.managementPolicy(pass.obj) === "ObserveOnly" || this.deletionPolicy(pass.obj) === "Orphan") return this.releaseFinalizer(pass);
-    const client = await this.connect(pass);
+    const client = await this.connectForDeletion(pass);
+    if (!client) return this.releaseFinalizer(pass);
     // Never created (or already gone): nothing to delete, so the finalizer must not hold the object.
     if (!(await this.observe(pass, client)).exists) return this.cleanupAndRelease(pass, client);
     await this.call(pass, "delete", () => client.delete(pass.obj)).catch((err: unknown) => {
@@ -324,6 +331,28 @@ export class ManagedReconciler<T extends ManagedObject> {
     pass.set(deleting());
     pass.set(reconcileSuccess());
     return this.requeue(after.pollAfterMs ?? this.options.afterChangeMs ?? 2_000);
+  }
+
+  /**
+   * Connects to delete. A connection that failed for a reason only a person can fix (unauthorized,
+   * invalid: the connection Secret is gone or unusable) never will be fixed in a terminating
+   * namespace, which accepts no new Secret: then undefined, after a warning naming the external
+   * object left in place, so the namespace can go.
+   */
+  private async connectForDeletion(pass: Pass<T>): Promise<ExternalClient<T> | undefined> {
+    try {
+      return await this.connect(pass);
+    } catch (err) {
+      const cls = this.classify(err);
+      const namespace = pass.obj.metadata?.namespace;
+      if ((cls !== "unauthorized" && cls !== "invalidSpec") || !namespace || !this.options.namespaceTerminating) throw err;
+      if (!(await this.options.namespaceTerminating(namespace))) throw err;
+      this.logger.warn(
+        { key: objectKey(pass.obj), externalId: this.adapter.getExternalId(pass.obj), ...errorFields(err) },
+        "namespace is being deleted and the external service cannot be reached for this object: finalizer released, external object left in place",
+      );
+      return undefined;
+    }
   }
 
   /** The main object is gone: its sub-steps clean up their objects (in reverse order), then the finalizer goes. */

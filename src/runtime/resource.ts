@@ -32,4 +32,5 @@ export const CoreTypes = {
   Secret: { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true },
   Event: { group: "", version: "v1", plural: "events", kind: "Event", namespaced: true },
   Lease: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
+  Namespace: { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
 } as const satisfies Record<string, ResourceType>;

@@ -298,6 +298,7 @@ describe("the chart's RBAC on a real apiserver", () => {
       ["create", "leases.coordination.k8s.io", namespace, "yes"],
       ["delete", "k3ingestjobs.k3.dodil.io", appNamespace, "yes"],
       ["patch", "k3ingestrules.k3.dodil.io#finalizers", appNamespace, "yes"],
+      ["get", `namespaces/${appNamespace}`, "", "yes"],
       // ...and nothing else:
       ["update", "leases.coordination.k8s.io/another-lease", namespace, "no"],
       ["patch", "leases.coordination.k8s.io/k3-operator", namespace, "no"],
@@ -310,6 +311,8 @@ describe("the chart's RBAC on a real apiserver", () => {
       ["delete", "secrets", appNamespace, "no"],
       ["create", "secrets", appNamespace, "no"],
       ["list", "pods", appNamespace, "no"],
+      ["list", "namespaces", "", "no"],
+      ["delete", `namespaces/${appNamespace}`, "", "no"],
       ["list", "configmaps", appNamespace, "no"],
       ["update", "leases.coordination.k8s.io", appNamespace, "no"],
       ["delete", "customresourcedefinitions.apiextensions.k8s.io", appNamespace, "no"],
