@@ -6,6 +6,7 @@
 //   npm run bench:pipelines [-- --count 500 --latency-samples 20 --workers 4 --concurrency 20
 //                              --k3-qps 20 --resync-period 60s --resync-periods 2 --out FILE --tsx --log-level debug]
 // The operator runs compiled (as its image runs it) unless --tsx runs src/main.ts directly.
+import { benchTeardown, log } from "./support/teardown.js";
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -63,26 +64,7 @@ const scaleNamespace = "bench-scale";
 const namespaceType: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
 
 /** Teardown steps, run in reverse order once, on success, failure or a signal. */
-const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      await step.run().catch((err: unknown) => console.error(`teardown: cannot stop ${step.name}: ${String(err)}`));
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: tearing down`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-function log(message: string): void {
-  console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
+const cleanups = benchTeardown("bench:pipelines");
 
 function pipelineManifest(namespace: string, name: string): K3Pipeline {
   return {
@@ -226,10 +208,10 @@ async function setUp(): Promise<Bench> {
   const compiledMain = opts.tsx ? undefined : await buildOperator();
   log(compiledMain ? `operator compiled to ${compiledMain}` : "operator runs src/main.ts with the tsx loader");
   const plane = await startControlPlane();
-  cleanups.push({ name: "control plane", run: () => plane.stop() });
+  cleanups.add("control plane", () => plane.stop());
   log(`control plane up in ${plane.startupMs} ms`);
   const emulator = await startEmulator({ timeScale: 0.001 });
-  cleanups.push({ name: "emulator", run: () => emulator.stop() });
+  cleanups.add("emulator", () => emulator.stop());
   const tokenFile = join(scratch, "k3.token");
   await writeFile(tokenFile, emulator.mintToken({ tenant: "bench", ttlSeconds: 24 * 3600 }), { mode: 0o600 });
 
@@ -242,12 +224,12 @@ async function setUp(): Promise<Bench> {
   }
   const tracker = new ReadyTracker({ kube, namespaces: [latencyNamespace, scaleNamespace] });
   await tracker.start();
-  cleanups.push({ name: "watch", run: () => tracker.stop() });
+  cleanups.add("watch", () => tracker.stop());
 
   const startOperator = (resyncPeriod: string): Promise<OperatorProcess> =>
     startOperatorProcess({ compiledMain, kubeconfigPath: plane.kubeconfigPath, k3Endpoint: emulator.address, k3TokenFile: tokenFile, workers, k3Qps, logFile, resyncPeriod, logLevel: opts["log-level"] });
   const bench: Bench = { plane, emulator, kube, tracker, operator: await startOperator("10m"), startOperator, logFile };
-  cleanups.push({ name: "operator", run: () => bench.operator.stop() });
+  cleanups.add("operator", () => bench.operator.stop());
   log(`operator pid ${bench.operator.pid} ready`);
   return bench;
 }
@@ -473,5 +455,5 @@ try {
   console.error("benchmark failed:", err);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await cleanups.runAll();
 }

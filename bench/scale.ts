@@ -8,6 +8,7 @@
 //   npm run bench:scale [-- --rules 1000 --sources 100 --pipelines 100 --workers 4 --k3-qps 20
 //                         --apply-batch 100 --apply-parallel 4 --resync-period 60s --resync-periods 3
 //                         --unrelated-secrets 0 --node-options="--max-old-space-size=128" --out FILE]
+import { benchTeardown, log } from "./support/teardown.js";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -78,26 +79,7 @@ const kindsWritten = ["k3sources", "k3pipelines", "k3ingestrules", "events", "se
 const runPolls = ["GetSyncStatus", "ListIngestJobs", "GetIngestStatus"];
 
 /** Teardown steps, run in reverse order once, on success, failure or a signal. */
-const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      await step.run().catch((err: unknown) => console.error(`teardown: cannot stop ${step.name}: ${String(err)}`));
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: tearing down`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-function log(message: string): void {
-  console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
+const cleanups = benchTeardown("bench:scale");
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const mib = (kib: number): number => round(kib / 1024);
@@ -175,10 +157,10 @@ async function setUp(): Promise<Bench> {
   log(`scratch folder (operator log): ${scratch}`);
   const compiledMain = await buildOperator();
   const plane = await startControlPlane();
-  cleanups.push({ name: "control plane", run: () => plane.stop() });
+  cleanups.add("control plane", () => plane.stop());
   log(`control plane up in ${plane.startupMs} ms`);
   const emulator = await startEmulator({ timeScale: 0.001 });
-  cleanups.push({ name: "emulator", run: () => emulator.stop() });
+  cleanups.add("emulator", () => emulator.stop());
   const tokenFile = join(scratch, "k3.token");
   await writeFile(tokenFile, emulator.mintToken({ tenant: "bench", ttlSeconds: 24 * 3600 }), { mode: 0o600 });
   const crds = fileURLToPath(new URL("../crds/", import.meta.url));
@@ -194,7 +176,7 @@ async function setUp(): Promise<Bench> {
   };
   for (const t of Object.values(trackers)) {
     await t.start();
-    cleanups.push({ name: "watch", run: () => t.stop() });
+    cleanups.add("watch", () => t.stop());
   }
   const startOperator = (resyncPeriod: string): Promise<OperatorProcess> =>
     startOperatorProcess({
@@ -202,7 +184,7 @@ async function setUp(): Promise<Bench> {
       logLevel: opts["log-level"], nodeArgs, extraArgs: ["--namespaces", `${ns.operator},${ns.secrets}`], readyTimeoutMs: 180_000,
     });
   const bench: Bench = { plane, emulator, kube, scratch, tokenFile, trackers, operator: await startOperator("60m"), startOperator, logFile };
-  cleanups.push({ name: "operator", run: () => bench.operator.stop() });
+  cleanups.add("operator", () => bench.operator.stop());
   log(`operator pid ${bench.operator.pid} ready`);
   return bench;
 }
@@ -342,7 +324,7 @@ async function measureFloor(b: Bench) {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("support/floor.ts", import.meta.url)), JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit"] });
   const forget = onParentExit(() => void child.kill("SIGKILL"));
   const exited = once(child, "exit");
-  cleanups.push({ name: "floor", run: async () => { if (child.exitCode === null && child.signalCode === null) { child.kill("SIGTERM"); await exited; } } });
+  cleanups.add("floor", async () => { if (child.exitCode === null && child.signalCode === null) { child.kill("SIGTERM"); await exited; } });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (d: Buffer) => { if (d.toString().includes("ready")) resolve(); });
     child.once("exit", (code) => reject(new Error(`the floor process exited early (${code})`)));
@@ -558,5 +540,5 @@ try {
   console.error("benchmark failed:", err);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await cleanups.runAll();
 }

@@ -3,12 +3,12 @@
 
 /** Cleanups, run in reverse order. */
 export class Cleanups {
-  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
+  private readonly steps: { name: string; run: () => Promise<unknown> }[] = [];
   private running: Promise<boolean> | undefined;
   /** `prefix` names the script in failure lines, e.g. `e2e:image`. */
   constructor(private readonly prefix: string) {}
   /** Registers a step; it runs before every step registered earlier. */
-  add(name: string, run: () => Promise<void>): void {
+  add(name: string, run: () => Promise<unknown>): void {
     this.steps.push({ name, run });
   }
   /**
