@@ -18,15 +18,19 @@ describe("withFileLock", () => {
     const path = join(dir, "build.lock");
     const events: string[] = [];
     const waitedFor: number[] = [];
+    let aHolds!: () => void;
+    const aInside = new Promise<void>((resolve) => (aHolds = resolve));
     const holder = (name: string) => async (): Promise<void> => {
       events.push(`${name} in`);
+      if (name === "a") aHolds();
       await new Promise((resolve) => setTimeout(resolve, 50));
       events.push(`${name} out`);
     };
-    await Promise.all([
-      withFileLock(path, holder("a")),
-      withFileLock(path, holder("b"), { pollMs: 10, onWait: (pid) => waitedFor.push(pid) }),
-    ]);
+    // b asks only once a holds the lock: which of two simultaneous askers wins is a race.
+    const a = withFileLock(path, holder("a"));
+    await aInside;
+    const b = withFileLock(path, holder("b"), { pollMs: 10, onWait: (pid) => waitedFor.push(pid) });
+    await Promise.all([a, b]);
     expect(events).toEqual(["a in", "a out", "b in", "b out"]);
     expect(waitedFor).toEqual([process.pid]);
   });
