@@ -1,7 +1,8 @@
-// What one create costs, counted where it lands: K3 calls at the emulator, writes at the
-// apiserver (its own apiserver_request_total). The floor is one Create RPC, the finalizer
-// write, one status write and the Created Event; a create answer that already says the object
-// is Ready needs no read after it. A long resync period keeps drift polls out of the window.
+// What one create and a restart cost, counted where it lands: K3 calls at the emulator, writes
+// at the apiserver (its own apiserver_request_total). The floor of a create is one Create RPC,
+// the finalizer write, one status write and the Created Event; a create answer that already
+// says the object is Ready needs no read after it. A restart reads each object once and writes
+// nothing. A long resync period keeps drift polls out of the window.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { stringify } from "yaml";
 import type { K3IngestRule } from "../../src/api/gen/index.js";
@@ -16,6 +17,7 @@ let pool: Awaited<ReturnType<typeof namespacePool>>;
 const apiVersion = "k3.dodil.io/v1alpha1";
 const apply = (...objs: object[]): Promise<string> => kubectlOk(["apply", "-f", "-"], { input: objs.map((o) => stringify(o)).join("---\n") });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const operatorFlags = (): string[] => ["--resync-period", "10m", "--namespaces", pool.names.join(",")];
 
 const pipeline = (namespace: string, name: string) => ({
   apiVersion, kind: "K3Pipeline", metadata: { name, namespace },
@@ -70,8 +72,8 @@ async function createCost(resource: string, obj: { kind: string; metadata: { nam
 beforeAll(async () => {
   await installCrds();
   service = await startTestService("create-cost");
-  pool = await namespacePool("cost", 2);
-  operator = await startTestOperator(service, ["--resync-period", "10m", "--namespaces", pool.names.join(",")]);
+  pool = await namespacePool("cost", 3);
+  operator = await startTestOperator(service, operatorFlags());
 });
 
 afterAll(async () => {
@@ -101,5 +103,36 @@ describe("the cost of one create", () => {
     expect(obj.status?.binding?.pipelineName).toBe(`${namespace}/chunker`);
     expect(conditionOf(obj, "PipelineBound")?.status).toBe("True");
     expect(obj.status?.jobs).toMatchObject({ queued: 0, running: 0, succeeded: 0, failed: 0 });
+  });
+});
+
+describe("the cost of a restart", () => {
+  test("K3IngestRule that has run jobs: one GetRule and no job read (the triggers' digest is in status); no write", async () => {
+    const namespace = pool.next();
+    await apply(source(namespace, "docs"), pipeline(namespace, "chunker"), rule(namespace, "r1"));
+    await ready("k3ingestrule", namespace, "r1");
+    await kubectlOk(["annotate", "k3source", "docs", "-n", namespace, "k3.dodil.io/requested-ingestion-at=run-1"]);
+    await eventually(async () => {
+      const source = await getObject<{ status?: { sync?: { ingestion?: { state?: string } } } }>("k3source", namespace, "docs");
+      expect(source.status?.sync?.ingestion?.state).toBe("Succeeded");
+      const obj = await getObject<K3IngestRule>("k3rule", namespace, "r1");
+      expect(obj.status?.jobs).toMatchObject({ queued: 0, running: 0, succeeded: 1 });
+      expect(obj.status?.jobs?.observedTriggers).toMatch(/^[\w-]{22}$/);
+    }, 30_000);
+    // the rule reads its jobs once more when the source's run ends; wait until it has
+    await eventually(async () => {
+      const seen = service.emulator.calls.get("ListIngestJobs");
+      await sleep(1_000);
+      expect(service.emulator.calls.get("ListIngestJobs")).toBe(seen);
+    });
+    await operator.stop();
+    const before = await apiserverWrites(["k3sources", "k3pipelines", "k3ingestrules", "events"]);
+    service.emulator.resetCounters();
+    operator = await startTestOperator(service, operatorFlags());
+    // every rule in the pool's namespaces (this one and the one created in the test above) is looked at once
+    await eventually(() => expect(service.emulator.calls.get("GetRule")).toBe(2));
+    await sleep(1_500);
+    expect(service.emulator.calls.get("ListIngestJobs")).toBe(0);
+    expect(between(before, await apiserverWrites(["k3sources", "k3pipelines", "k3ingestrules", "events"]))).toEqual({});
   });
 });

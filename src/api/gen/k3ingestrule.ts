@@ -241,6 +241,10 @@ export interface K3IngestRuleStatusJobs {
   failed?: number;
   lastJob?: K3IngestRuleStatusJobsLastJob;
   /**
+   * Digest of what could start jobs (the source's ingestion run, the K3IngestJob runs of this rule, the schedule's last slot) when the jobs were last read. The operator reads jobs again when it changes or while jobs are queued or running; kept here so that a restart does not read every rule's jobs again.
+   */
+  observedTriggers?: string;
+  /**
    * The most recent jobs, newest first, at most spec.jobHistoryLimit.
    */
   recent?: K3IngestRuleStatusJobsRecentItem[];

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { K3IngestJob, K3IngestRule } from "../../api/gen/index.js";
 import { findCondition, reasons } from "../../api/conditions.js";
 import { ownerLabels as ownerLabelKeys } from "../../api/keys.js";
@@ -78,8 +79,13 @@ function readyOf(rule: ingestv1.IngestRule): ConditionLike {
 /** status.jobs of a rule that has run no job yet (what observeJobs reads for it). */
 const noJobs: Status = { queued: 0, running: 0, succeeded: 0, failed: 0, recent: [] };
 
+/** A short digest of a job hint: what status.jobs.observedTriggers records. */
+function digestOf(hint: string): string {
+  return createHash("sha256").update(hint).digest("base64url").slice(0, 22);
+}
+
 /** The K3IngestRule client of one reconcile; routes on pipeline ids, shows the binding, and summarises jobs. */
-function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<string, string>): ExternalClient<K3IngestRule> {
+function newRuleClient(k3: K3Client, options: RuleAdapterOptions): ExternalClient<K3IngestRule> {
   let observed: ingestv1.IngestRule | undefined;
   const now = options.now ?? ((): Date => new Date());
   const ids = (obj: K3IngestRule): { sourceId: string; pipelineId: string } => {
@@ -88,15 +94,19 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
     return r;
   };
 
-  /** What tells that the rule's jobs may have changed although none is known to be active: a source run, a job object, a schedule slot. */
-  const hintOf = (obj: K3IngestRule): { hint: string; nextCheckMs?: number } => {
+  /**
+   * What tells that the rule's jobs may have changed although none is known to be active: a
+   * source run, a job object, a schedule slot. Its digest is kept in status.jobs beside the jobs
+   * it was read with, so a restart, like any later pass, reads jobs only when it differs.
+   */
+  const triggersOf = (obj: K3IngestRule): { digest: string; nextCheckMs?: number } => {
     const source = obj.spec.sourceRef ? options.sources.get(keyOf(obj.metadata.namespace, obj.spec.sourceRef.name)) : undefined;
     const ingestion = source?.status?.sync?.ingestion;
     const jobObjects = options.jobs.byIndex(jobRuleIndex, keyOf(obj.metadata.namespace, obj.metadata.name ?? ""))
       .map((k) => `${k}@${options.jobs.get(k)?.status?.triggerId ?? ""}`).sort();
     const schedule = obj.spec.trigger.type === "Schedule" && obj.spec.trigger.schedule ? scheduleTimes(obj.spec.trigger.schedule, now()) : undefined;
     return {
-      hint: [ingestion?.id, ingestion?.state, ...jobObjects, schedule?.last].join("|"),
+      digest: digestOf([ingestion?.id, ingestion?.state, ...jobObjects, schedule?.last].join("|")),
       // The service fires schedules itself; look a moment after the next slot.
       nextCheckMs: schedule ? Math.max(schedule.next - now().getTime() + 1_000, 1_000) : undefined,
     };
@@ -111,13 +121,8 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
       const resolved = resolveRuleIds(obj, options);
       const upToDate = !resolved.ready || ruleDiff(observed, desiredRule(obj, resolved)).length === 0;
       const binding = await bindingOf(k3, obj, observed);
-      const uid = obj.metadata.uid ?? "";
-      const { hint, nextCheckMs } = hintOf(obj);
-      let jobs: Awaited<ReturnType<typeof observeJobs>> | undefined;
-      if (hasActiveJobs(obj) || lastHint.get(uid) !== hint) {
-        jobs = await observeJobs(k3, obj, observed.id);
-        lastHint.set(uid, hint);
-      }
+      const { digest, nextCheckMs } = triggersOf(obj);
+      const jobs = hasActiveJobs(obj) || obj.status?.jobs?.observedTriggers !== digest ? await observeJobs(k3, obj, observed.id, digest) : undefined;
       const active = jobs ? jobs.active : hasActiveJobs(obj);
       return {
         exists: true,
@@ -135,14 +140,14 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
       const { rule } = await k3.ingest.createRule({ requestId, rule: ruleMessage(desiredRule(obj, ids(obj))) });
       if (!rule) throw new Error("CreateRule answered without a rule");
       // The answer is the rule as GetRule shows it, binding included, and a rule created just now
-      // has run no job: everything an observe would read is known, so no read follows. The job
-      // hint is recorded so the first poll reads jobs only if something could have started one.
+      // has run no job: everything an observe would read is known, so no read follows. The
+      // triggers' digest goes with the empty job summary, so that the next pass reads jobs only
+      // if something could have started one since.
       const binding = await bindingOf(k3, obj, rule);
-      const { hint, nextCheckMs } = hintOf(obj);
-      lastHint.set(obj.metadata.uid ?? "", hint);
+      const { digest, nextCheckMs } = triggersOf(obj);
       return {
         externalId: rule.id,
-        status: { ruleId: rule.id, sourceId: rule.sourceId, pipelineId: rule.pipelineId, ...binding.status, jobs: noJobs },
+        status: { ruleId: rule.id, sourceId: rule.sourceId, pipelineId: rule.pipelineId, ...binding.status, jobs: { ...noJobs, observedTriggers: digest } },
         conditions: binding.conditions,
         ready: binding.ready ?? readyOf(rule),
         events: binding.events,
@@ -166,11 +171,10 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions, lastHint: Map<
 
 /** The K3IngestRule adapter of the managed reconciler. */
 export function newRuleAdapter(options: RuleAdapterOptions): ManagedAdapter<K3IngestRule> {
-  const lastHint = new Map<string, string>();
   const secretVersion = (obj: K3IngestRule): string =>
     obj.spec.connectionRef ? (options.secretCache.get(keyOf(obj.metadata.namespace, obj.spec.connectionRef.name))?.metadata?.resourceVersion ?? "-") : "";
   return {
-    connector: { connect: async (obj) => newRuleClient(await options.connections.forObject(obj), options, lastHint) },
+    connector: { connect: async (obj) => newRuleClient(await options.connections.forObject(obj), options) },
     classify: classifyK3Error,
     summarize: summarizeK3Error,
     getExternalId: (obj) => obj.status?.ruleId || undefined,

@@ -37,9 +37,10 @@ export function hasActiveJobs(obj: K3IngestRule): boolean {
 
 /**
  * Reads the rule's job summary: the count of each state (page_size 1 + total_size, four small
- * reads) and the newest `limit` jobs. A Warning event for each failed job not seen failed before.
+ * reads) and the newest `limit` jobs, recorded with the digest of the triggers they were read
+ * for. A Warning event for each failed job not seen failed before.
  */
-export async function observeJobs(k3: K3Client, obj: K3IngestRule, ruleId: string): Promise<{ status: Status; events: RecordedEvent[]; active: boolean }> {
+export async function observeJobs(k3: K3Client, obj: K3IngestRule, ruleId: string, observedTriggers: string): Promise<{ status: Status; events: RecordedEvent[]; active: boolean }> {
   const limit = obj.spec.jobHistoryLimit ?? 10;
   const count = async (state: ingestv1.IngestJobState): Promise<number> => (await k3.ingest.listIngestJobs({ ruleId, state, pageSize: 1 })).totalSize;
   const [queued, running, succeeded, failed, recentPage] = await Promise.all([
@@ -56,7 +57,7 @@ export async function observeJobs(k3: K3Client, obj: K3IngestRule, ruleId: strin
     .map((j) => ({ type: "Warning", reason: "IngestJobFailed", message: `ingest job ${j.id} of ${j.objectKey} failed after ${j.attempts} attempt(s): ${j.error}` }));
   const newest = recent[0];
   return {
-    status: { jobs: { queued, running, succeeded, failed, lastJob: newest ? jobSummary(newest) : undefined, recent: recent.map(jobSummary) } },
+    status: { jobs: { queued, running, succeeded, failed, lastJob: newest ? jobSummary(newest) : undefined, recent: recent.map(jobSummary), observedTriggers } },
     events,
     active: queued + running > 0,
   };
