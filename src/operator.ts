@@ -92,13 +92,18 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
   };
   for (const controller of newControllers(deps, connections)) manager.add(controller);
 
+  // Every replica exports the series from the start, standbys with 0: a shard whose replicas
+  // all run and none leads is then visible (max by lease is 0), not absent.
+  const lease = leaseName(config.shard);
+  const leading = (value: 0 | 1): void => metrics.leader.set({ lease }, value);
+  leading(0);
   let ready = false;
   let elector: LeaderElector | undefined;
   let stopping = false;
   const startControllers = async (): Promise<void> => {
     await manager.start();
     ready = true;
-    metrics.leader.set(1);
+    leading(1);
     logger.info({}, "controllers started");
   };
 
@@ -115,7 +120,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     elector = new LeaderElector({
       kube,
       namespace: config.leaderElectionNamespace,
-      name: leaseName(config.shard),
+      name: lease,
       identity: `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`,
       leaseDurationMs: config.leaseDurationMs,
       renewDeadlineMs: config.renewDeadlineMs,
@@ -130,7 +135,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
         logger.error({}, "leader election lost; stopping");
         stopping = true;
         ready = false;
-        metrics.leader.set(0);
+        leading(0);
         // The hook runs first and at once: main.ts exits before any in-flight reconcile writes again.
         if (hooks.onLeaderLost !== undefined) hooks.onLeaderLost();
         else void manager.stop();
@@ -148,7 +153,7 @@ export async function startOperator(config: OperatorConfig, logger: PinoLogger, 
     async stop() {
       stopping = true;
       ready = false;
-      metrics.leader.set(0);
+      leading(0);
       schemaCheck.abort();
       await schemaReport;
       await manager.stop();

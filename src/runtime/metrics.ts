@@ -68,8 +68,9 @@ export class OperatorMetrics {
     this.externalDuration = new Histogram({ name: "k3_external_request_duration_seconds", help: "Duration of calls to the K3 service.", labelNames: ["operation"], buckets: latencyBuckets, registers });
     this.managedCalls = new Counter({ name: "k3_managed_operations_total", help: "Managed-reconciler steps per kind, operation and outcome (ok or error class).", labelNames: ["kind", "operation", "outcome"], registers });
     this.timeToReady = new Histogram({ name: "k3_time_to_ready_seconds", help: "Time from creation of a resource to its first Ready=True.", labelNames: ["kind"], buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], registers });
-    // controller-runtime's leader_election_master_status: summed over replicas, 0 means no leader.
-    this.leader = new Gauge({ name: "k3_leader", help: "1 while this replica runs the controllers (holds the Lease, or runs without leader election), 0 otherwise.", registers });
+    // controller-runtime's leader_election_master_status: summed over the replicas of one Lease
+    // (one per shard), 0 means that shard has no leader.
+    this.leader = new Gauge({ name: "k3_leader", help: "1 while this replica runs the controllers (holds the Lease, or runs without leader election), 0 otherwise; by the Lease its replicas elect on.", labelNames: ["lease"], registers });
     this.externalSchemaDifferences = new Gauge({
       name: "k3_external_schema_differences",
       help: "Differences between the K3 service descriptors compiled into the operator and those the endpoint's reflection describes, checked at start; absent when the endpoint offers no reflection.",

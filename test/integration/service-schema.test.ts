@@ -91,7 +91,7 @@ describe("service descriptors checked against the endpoint's reflection", () => 
       await expect.poll(() => lines.some((l) => l.includes("the K3 endpoint serves the services as compiled")), { timeout: 15_000 }).toBe(true);
       const text = await operator.metrics.registry.metrics();
       expect(text).toContain(`k3_external_schema_differences{endpoint="${service.emulator.address}"} 0`);
-      expect(text).toMatch(/^k3_leader 1$/m);
+      expect(text).toMatch(/^k3_leader\{lease="k3-operator"\} 1$/m);
     });
   });
 });

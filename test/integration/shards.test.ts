@@ -63,10 +63,13 @@ beforeAll(async () => {
         if (entry.msg === "k3 call" && entry.key) keys.push(entry.key);
       },
     };
-    const flags = ["--resync-period", "1s", "--namespaces", ns, "--leader-elect", "--leader-election-namespace", ns, ...(shard ? ["--shard", shard] : [])];
-    operators.set(shard, await startTestOperator(service, flags, logStream));
+    operators.set(shard, await startTestOperator(service, flagsOf(shard), logStream));
   }
 });
+
+function flagsOf(shard: string): string[] {
+  return ["--resync-period", "1s", "--namespaces", ns, "--leader-elect", "--leader-election-namespace", ns, ...(shard ? ["--shard", shard] : [])];
+}
 
 afterAll(async () => {
   for (const operator of operators.values()) await operator.stop();
@@ -81,6 +84,23 @@ describe("shards", () => {
       return found;
     });
     expect(new Set(holders).size, "three different holders").toBe(3);
+  });
+
+  test("k3_leader tells each shard's leader by its Lease, and a standby exports 0 (what K3LeaderAbsent groups by)", async () => {
+    const leaderSeries = async (operator: RunningOperator): Promise<string[]> => (await operator.metrics.registry.metrics()).split("\n").filter((l) => l.startsWith("k3_leader{"));
+    // a leader says 1 once its controllers run (its caches synced), a moment after it holds the Lease
+    await eventually(async () => {
+      expect(await leaderSeries(operators.get("a")!)).toEqual(['k3_leader{lease="k3-operator-a"} 1']);
+      expect(await leaderSeries(operators.get("")!)).toEqual(['k3_leader{lease="k3-operator"} 1']);
+    });
+    const standby = await startTestOperator(service, flagsOf("a"));
+    try {
+      await sleep(1_000); // the standby runs and asks for the Lease; the holder keeps it
+      expect(await leaderSeries(standby)).toEqual(['k3_leader{lease="k3-operator-a"} 0']);
+      expect(await leaderSeries(operators.get("a")!)).toEqual(['k3_leader{lease="k3-operator-a"} 1']);
+    } finally {
+      await standby.stop();
+    }
   });
 
   test("every object is reconciled by exactly one operator: its shard's, or the default shard's when unlabelled", { timeout: 90_000 }, async () => {
