@@ -393,16 +393,17 @@ async function measureRules(b: Bench) {
   return { ...run.value, peaks: run.peaks, memoryBefore, memoryAllReady, activity: await activitySince(b, before) };
 }
 
-/**
- * Each rule reconciled by exactly one shard: the emulator saw one CreateRule per rule (a second
- * shard creating the same rule would add calls, even though request_id makes them return the
- * same rule), and each process made the CreateRules of its own shard's rules, by its own count.
- */
+/** The exactly-once check in one progress line. */
 function describeExactlyOnce(once: ReturnType<typeof exactlyOnce>): string {
   const perShard = shardCount > 1 ? `; by each process's own count: ${Object.entries(once.byShard).map(([t, s]) => `${t} ${s.createRuleCalls} of ${s.rules}`).join(", ")}` : "";
   return `exactly once: the emulator saw ${once.createRuleCalls} CreateRule for ${rules} rules${perShard}${once.ok ? "" : " — MISMATCH"}`;
 }
 
+/**
+ * Each rule reconciled by exactly one shard: the emulator saw one CreateRule per rule (a second
+ * shard creating the same rule would add calls, even though request_id makes them return the
+ * same rule), and each process made the CreateRules of its own shard's rules, by its own count.
+ */
 function exactlyOnce(activity: Activity) {
   const createRuleCalls = activity.calls["CreateRule"] ?? 0;
   const byShard = Object.fromEntries(shardIndexes.map((k) => [shardTitle(k), { rules: rulesOfShard(k), createRuleCalls: activity.byShard[k]?.calls["CreateRule"] ?? 0, reconciles: activity.byShard[k]?.reconciles ?? {} }]));
