@@ -31,7 +31,8 @@ import { onParentExit } from "../src/controlplane/processes.js";
 import { K3Resources } from "../src/controllers/resources.js";
 import { isMutatingRpc, startEmulator, type EmulatorHandle } from "../src/emulator/index.js";
 import { createKubeClient, type KubeClient, type ResourceType } from "../src/runtime/index.js";
-import { readApiserverWrites, type WriteCounts } from "./support/apiserver-writes.js";
+import { cpuSeconds } from "./support/process-cpu.js";
+import { readApiserverCpuSeconds, readApiserverWrites, type WriteCounts } from "./support/apiserver-writes.js";
 import type { FloorConfig } from "./support/floor.js";
 import { buildOperator, startOperatorProcess, summarizeLog, type LogSummary, type OperatorProcess, type ProcessMemory } from "./support/operator-process.js";
 import { countersBetween, sumBy, sumOf, type Sample } from "./support/prometheus-text.js";
@@ -381,16 +382,31 @@ async function measureDependencies(b: Bench) {
 /** Every operator's memory now, index k = shard k. */
 const memories = (b: Bench): Promise<ProcessMemory[]> => Promise.all(b.operators.map((o) => o.memory()));
 
-/** N rules through the operator: time to all Ready, calls and writes, memory (per process). */
+/**
+ * CPU seconds used while `work` runs, by the controller's processes (the operators, or the
+ * floor) and by the apiserver: what the work cost, however busy the machine's cores were.
+ */
+async function cpuDuring<T>(b: Bench, pids: () => number[], work: () => Promise<T>): Promise<{ value: T; cpu: { controller: number; apiserver: number } }> {
+  const controller = async (): Promise<number> => (await Promise.all(pids().map(cpuSeconds))).reduce((a, c) => a + c, 0);
+  const [c0, a0] = await Promise.all([controller(), readApiserverCpuSeconds(b.plane.kubeconfigPath)]);
+  const value = await work();
+  const [c1, a1] = await Promise.all([controller(), readApiserverCpuSeconds(b.plane.kubeconfigPath)]);
+  return { value, cpu: { controller: c1 - c0, apiserver: a1 - a0 } };
+}
+
+/** N rules through the operator: time to all Ready, calls and writes, memory (per process), CPU. */
 async function measureRules(b: Bench) {
   const memoryBefore = await memories(b);
   const before = await snapshot(b);
   b.emulator.resetCounters();
   const manifests = Array.from({ length: rules }, (_, i) => ruleManifest(ns.operator, i)) as { metadata: { namespace: string; name: string } }[];
-  const run = await sampled(b, applyAndWait(b, "rules (operator)", b.trackers.rules, manifests));
+  const { value: run, cpu } = await cpuDuring(b, () => b.operators.map((o) => o.pid), async () => {
+    const sampledRun = await sampled(b, applyAndWait(b, "rules (operator)", b.trackers.rules, manifests));
+    await waitQuiet(b.operators, { minReconciles: 0, quietMs: 3_000, timeoutMs: 300_000, queueOnly: true });
+    return sampledRun;
+  });
   const memoryAllReady = await memories(b);
-  await waitQuiet(b.operators, { minReconciles: 0, quietMs: 3_000, timeoutMs: 300_000, queueOnly: true });
-  return { ...run.value, peaks: run.peaks, memoryBefore, memoryAllReady, activity: await activitySince(b, before) };
+  return { ...run.value, peaks: run.peaks, memoryBefore, memoryAllReady, cpu, activity: await activitySince(b, before) };
 }
 
 /** The exactly-once check in one progress line. */
@@ -431,13 +447,16 @@ async function measureFloor(b: Bench) {
   const before = await snapshot(b, false);
   b.emulator.resetCounters();
   const manifests = Array.from({ length: rules }, (_, i) => ruleManifest(ns.floor, i, false)) as { metadata: { namespace: string; name: string } }[];
-  const run = await applyAndWait(b, "rules (floor)", b.trackers.rules, manifests);
-  await sleep(2_000);
+  const { value: run, cpu } = await cpuDuring(b, () => [child.pid ?? 0], async () => {
+    const applied = await applyAndWait(b, "rules (floor)", b.trackers.rules, manifests);
+    await sleep(2_000);
+    return applied;
+  });
   const activity = await activitySince(b, before, false);
   child.kill("SIGTERM");
   await exited;
   forget();
-  return { ...run, activity };
+  return { ...run, cpu, activity };
 }
 
 /** M Secrets the operator does not use (every 50th of 1 MiB, like Helm release Secrets) in a namespace it watches: its RSS before and after. */
@@ -599,6 +618,11 @@ async function main(): Promise<void> {
       floorAllReadyMs: round(floor.allReadyMs),
       ratio: round(operatorRun.allReadyMs / floor.allReadyMs, 2),
       applyMs: { operator: round(operatorRun.applyMs), floor: round(floor.applyMs) },
+      cpuNote: "CPU ms per rule from apply to quiet: the controller's processes (/proc/<pid>/stat) and the apiserver (its process_cpu_seconds_total); the benchmark's own kubectl applies are in the apiserver's figure on both sides",
+      cpuMsPerRule: {
+        operator: { controller: round((operatorRun.cpu.controller * 1000) / rules, 2), apiserver: round((operatorRun.cpu.apiserver * 1000) / rules, 2) },
+        floor: { controller: round((floor.cpu.controller * 1000) / rules, 2), apiserver: round((floor.cpu.apiserver * 1000) / rules, 2) },
+      },
       operator: describe(operatorRun.activity, rules),
       floor: describe(floor.activity, rules),
     },
@@ -667,7 +691,7 @@ function mergeLogSummaries(summaries: readonly LogSummary[]): LogSummary {
 }
 
 type Results = {
-  create: { rules: number; operatorAllReadyMs: number; floorAllReadyMs: number; ratio: number; operator: ReturnType<typeof describe>; floor: ReturnType<typeof describe> };
+  create: { rules: number; operatorAllReadyMs: number; floorAllReadyMs: number; ratio: number; cpuMsPerRule: Record<"operator" | "floor", { controller: number; apiserver: number }>; operator: ReturnType<typeof describe>; floor: ReturnType<typeof describe> };
   dependencies: { sourcesAllReadyMs: number; pipelinesAllReadyMs: number; perObject: ReturnType<typeof describe> };
   memory: Record<string, Record<string, number>>;
   /** only with more than one shard */
@@ -726,6 +750,7 @@ function markdown(r: Results): string {
     [`${r.create.rules} K3IngestRules: apply → all Ready (operator)`, s(r.create.operatorAllReadyMs)],
     ["… the floor, same run (finalizer + 1 CreateRule + 1 status write each)", s(r.create.floorAllReadyMs)],
     ["… ratio operator / floor", `${r.create.ratio}×`],
+    [`CPU per rule, apply to quiet: controller${sum} / apiserver`, `operator ${r.create.cpuMsPerRule.operator.controller} / ${r.create.cpuMsPerRule.operator.apiserver} ms; floor ${r.create.cpuMsPerRule.floor.controller} / ${r.create.cpuMsPerRule.floor.apiserver} ms`],
     ["create: K3 calls per rule", `${r.create.operator.callsPerObject} (${kv(r.create.operator.callsByRpc)})`],
     ["create: apiserver writes per rule", `${r.create.operator.writesPerObject} (${kv(r.create.operator.writesByTargetVerb)})`],
     ["create: reconciles per rule", String(r.create.operator.reconcilesPerObject)],

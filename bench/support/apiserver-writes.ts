@@ -24,6 +24,13 @@ export async function readApiserverWrites(options: { kubeconfigPath: string; res
   return counts;
 }
 
+/** CPU seconds the apiserver has used so far (its own process_cpu_seconds_total). */
+export async function readApiserverCpuSeconds(kubeconfigPath: string): Promise<number> {
+  const result = await runCommand(kubectlPath(), ["--kubeconfig", kubeconfigPath, "get", "--raw", "/metrics"], { timeoutMs: 60_000 });
+  if (result.exitCode !== 0) throw new Error(`cannot read the apiserver's metrics: ${result.stderr.trim()}`);
+  return parsePrometheusText(result.stdout).find((s) => s.name === "process_cpu_seconds_total")?.value ?? Number.NaN;
+}
+
 /** The writes of `counts` the operator made, split the way the benchmark reports them. */
 export interface WriteSplit {
   total: number;
