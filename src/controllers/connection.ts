@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { createK3Client, type K3CallEvent, type K3Client, type K3ClientOptions, type K3Logger } from "../grpc/index.js";
-import type { SecretReader, TokenBucket } from "../runtime/index.js";
+import { cachedFileToken, type SecretReader, type TokenBucket } from "../runtime/index.js";
 import { connectionSecretType } from "../api/keys.js";
 import { ControllerError } from "./classify.js";
 
@@ -16,7 +15,7 @@ export const CONNECTION_SECRET_TYPE = connectionSecretType;
 export interface DefaultConnection {
   endpoint: string;
   insecure: boolean;
-  /** File holding the bearer token; re-read on every call so a rotated token needs no restart. */
+  /** File holding the bearer token; read again at most every 10 s, so a rotated token needs no restart. */
   tokenFile?: string;
   /** PEM roots for TLS (the default endpoint, and Secret endpoints without their own `ca.crt`); system roots otherwise. */
   ca?: Buffer;
@@ -141,7 +140,7 @@ export class Connections {
     if (!pooled) {
       const { defaults } = this.options;
       const file = defaults.tokenFile;
-      const token = async (): Promise<string> => (file ? (await readFile(file, "utf8")).trim() : "");
+      const token = file ? cachedFileToken(file) : (): string => "";
       pooled = { holder: { token: "" }, client: this.newClient({ endpoint: defaults.endpoint, insecure: defaults.insecure, ca: defaults.ca, fromSecret: false }, token) };
       this.pool.set(key, pooled);
     }

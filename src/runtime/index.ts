@@ -4,6 +4,7 @@ export { type BackoffOptions, backoffDelay, sleep, withJitter } from "./backoff.
 export * from "./conditions.js";
 export { Controller, type ControllerOptions, needsReconcile, type Reconciler, type Runnable, type Watch } from "./controller.js";
 export { type EventRecorder, type EventRecorderOptions, newEventRecorder, noopEventRecorder, type RecordedEvent } from "./event-recorder.js";
+export { cachedFileToken, type CachedFileTokenOptions } from "./file-token.js";
 export { identityOf, type IndexFunc, Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { type CallOptions, createKubeClient, type KubeClient, type KubeConfigSource, type ListOptions, type ObjectRef, type Patch, type WatchOptions } from "./kube-client.js";
 export { isAlreadyExists, isConflict, isGone, isNotFound, KubeApiError } from "./kube-errors.js";
