@@ -7,7 +7,6 @@
 //                              --k3-qps 20 --resync-period 60s --resync-periods 2 --out FILE --tsx --log-level debug]
 // The operator runs compiled (as its image runs it) unless --tsx runs src/main.ts directly.
 import { benchTeardown, log } from "./support/teardown.js";
-import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -27,6 +26,7 @@ import { readApiserverWrites, splitWrites, type WriteCounts, type WriteSplit } f
 import { buildOperator, startOperatorProcess, summarizeLog, type LogSummary, type OperatorProcess, type ProcessMemory } from "./support/operator-process.js";
 import { countersBetween, sumBy, sumOf, type Sample } from "./support/prometheus-text.js";
 import { ReadyTracker } from "./support/ready-tracker.js";
+import { gitCommit } from "./support/git-commit.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -178,14 +178,6 @@ async function createAll(kube: KubeClient, keys: readonly { namespace: string; n
     }
   }));
   return started;
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  } catch {
-    return "unknown";
-  }
 }
 
 /** Everything the phases share. */

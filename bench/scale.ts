@@ -13,7 +13,7 @@
 //                         --unrelated-secrets 0 --node-options="--max-old-space-size=128" --shards 1
 //                         --out FILE]
 import { benchTeardown, log } from "./support/teardown.js";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -37,6 +37,7 @@ import type { FloorConfig } from "./support/floor.js";
 import { buildOperator, startOperatorProcess, summarizeLog, type LogSummary, type OperatorProcess, type ProcessMemory } from "./support/operator-process.js";
 import { countersBetween, sumBy, sumOf, type Sample } from "./support/prometheus-text.js";
 import { ReadyTracker } from "./support/ready-tracker.js";
+import { gitCommit } from "./support/git-commit.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -140,14 +141,6 @@ function ruleManifest(namespace: string, i: number, sharded = true): object {
       filter: { includePaths: [`docs/${i % 7}/**`], mimeTypes: ["application/pdf", "text/markdown"] },
     },
   };
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  } catch {
-    return "unknown";
-  }
 }
 
 /** Everything the phases share. */
