@@ -104,7 +104,8 @@ function newRuleClient(k3: K3Client, options: RuleAdapterOptions): ExternalClien
     const ingestion = source?.status?.sync?.ingestion;
     const jobObjects = options.jobs.byIndex(jobRuleIndex, keyOf(obj.metadata.namespace, obj.metadata.name ?? ""))
       .map((k) => `${k}@${options.jobs.get(k)?.status?.triggerId ?? ""}`).sort();
-    const schedule = obj.spec.trigger.type === "Schedule" && obj.spec.trigger.schedule ? scheduleTimes(obj.spec.trigger.schedule, now()) : undefined;
+    // A disabled rule's schedule starts nothing: its slots are no reason to look (or to write a new digest).
+    const schedule = obj.spec.trigger.type === "Schedule" && obj.spec.trigger.schedule && obj.spec.enabled !== false ? scheduleTimes(obj.spec.trigger.schedule, now()) : undefined;
     return {
       digest: digestOf([ingestion?.id, ingestion?.state, ...jobObjects, schedule?.last].join("|")),
       // The service fires schedules itself; look a moment after the next slot.
