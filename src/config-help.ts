@@ -15,7 +15,7 @@ export const FLAG_HELP: Readonly<Record<keyof typeof flags, FlagHelp>> = {
   kubeconfig: { default: "in-cluster, then `~/.kube/config`", meaning: "kubeconfig to use" },
   "k3-endpoint": { default: "`k3-grpc.dodil.io:443`", meaning: "K3 gRPC endpoint for namespaces without a connection Secret" },
   "k3-insecure": { default: "off", meaning: "plaintext gRPC (the emulator); TLS otherwise" },
-  "k3-token-file": { default: "none", meaning: "operator-wide bearer token; re-read on every call, so rotation needs no restart" },
+  "k3-token-file": { default: "none", meaning: "operator-wide bearer token; read again at most every 10 s, so rotation needs no restart" },
   "k3-ca-file": { default: "system roots", meaning: "PEM roots for TLS to the K3 endpoint (and to connection Secrets' endpoints without their own `ca.crt`)" },
   "allow-insecure-connections": { default: "off", meaning: "let connection Secrets ask for plaintext gRPC (`insecure: \"true\"`); otherwise every endpoint a Secret names uses TLS" },
   namespaces: { default: "all", meaning: "comma-separated namespaces to watch" },

@@ -9,7 +9,7 @@ export interface OperatorConfig {
   k3Endpoint: string;
   /** Plaintext gRPC (the local emulator); TLS otherwise. */
   k3Insecure: boolean;
-  /** File holding the operator-wide bearer token; re-read on every call so rotation needs no restart. */
+  /** File holding the operator-wide bearer token; read again at most every 10 s, so rotation needs no restart. */
   k3TokenFile: string;
   /** PEM file of root certificates for TLS to the K3 service; empty = the system roots. */
   k3CaFile: string;

@@ -79,7 +79,7 @@ function readyOf(rule: ingestv1.IngestRule): ConditionLike {
 /** status.jobs of a rule that has run no job yet (what observeJobs reads for it). */
 const noJobs: Status = { queued: 0, running: 0, succeeded: 0, failed: 0, recent: [] };
 
-/** A short digest of a job hint: what status.jobs.observedTriggers records. */
+/** A short digest of what could start jobs: what status.jobs.observedTriggers records. */
 function digestOf(hint: string): string {
   return createHash("sha256").update(hint).digest("base64url").slice(0, 22);
 }
