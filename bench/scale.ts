@@ -15,7 +15,7 @@
 import { benchTeardown, log } from "./support/teardown.js";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -478,6 +478,7 @@ async function measureRestartAndIdle(b: Bench) {
   b.emulator.resetCounters();
   const before: Snapshot = { writes: (await snapshot(b, false)).writes, operators: [] };
   const t0 = performance.now();
+  const t0Wall = Date.now();
   b.operators = await b.startOperators(`${resyncPeriodMs / 1000}s`);
   const readyzMs = performance.now() - t0;
   // Each process's first reconcile; the restart's is the first of them.
@@ -492,6 +493,7 @@ async function measureRestartAndIdle(b: Bench) {
   const firstReconcileMs = seen.length > 0 ? Math.min(...seen) : Number.NaN;
   const quietMs = (await waitQuiet(b.operators, { minReconciles: managedObjects, quietMs: 3_000, timeoutMs, queueOnly: true })) - t0;
   const restart = await activitySince(b, before);
+  const workersStartedMs = await workersStartedSince(b, t0Wall);
   const restartMemory = await memories(b);
   log(`restart: first reconcile after ${round(firstReconcileMs)} ms, quiet after ${round(quietMs / 1000, 1)} s; idle window of ${resyncPeriods} × ${resyncPeriodMs / 1000} s starts`);
   b.emulator.resetCounters();
@@ -502,7 +504,26 @@ async function measureRestartAndIdle(b: Bench) {
   const idle = await activitySince(b, idleBefore);
   const idleMemory = await memories(b);
   const secondExits = await Promise.all(b.operators.map((o) => o.stop()));
-  return { firstExits, secondExits, readyzMs, firstReconcileMs, firstReconcileMsByShard, quietMs, restart, restartMemory, idle, idleMemory };
+  return { firstExits, secondExits, readyzMs, firstReconcileMs, firstReconcileMsByShard, workersStartedMs, quietMs, restart, restartMemory, idle, idleMemory };
+}
+
+/**
+ * When each controller started its workers after `sinceWall` (epoch ms), by its own log line
+ * ("caches synced; starting workers"): the latest over the processes. /readyz answers only once
+ * every controller runs, so a small kind's earlier start shows here, not in the first reconcile
+ * seen after /readyz.
+ */
+async function workersStartedSince(b: Bench, sinceWall: number): Promise<Record<string, number>> {
+  const started: Record<string, number> = {};
+  for (const file of b.logFiles) {
+    for (const line of (await readFile(file, "utf8")).split("\n")) {
+      if (!line.includes("starting workers")) continue;
+      const entry = JSON.parse(line) as { time?: number; controller?: string };
+      if (entry.time === undefined || entry.controller === undefined || entry.time < sinceWall) continue;
+      started[entry.controller] = Math.max(started[entry.controller] ?? 0, entry.time - sinceWall);
+    }
+  }
+  return started;
 }
 
 function perObject(counts: Record<string, number>, divisor: number): Record<string, number> {
@@ -635,7 +656,7 @@ async function main(): Promise<void> {
       ...whenSharded(() => ({ byShard: byShard((k) => secretsFigures(secrets.before[k] as ProcessMemory, secrets.after[k] as ProcessMemory)) })),
     } : undefined,
     restart: {
-      objects: managedObjects, readyzMs: round(later.readyzMs), firstReconcileMs: round(later.firstReconcileMs), quietMs: round(later.quietMs),
+      objects: managedObjects, readyzMs: round(later.readyzMs), firstReconcileMs: round(later.firstReconcileMs), quietMs: round(later.quietMs), workersStartedMs: later.workersStartedMs,
       ...whenSharded(() => ({ firstReconcileMsByShard: byShard((k) => round(later.firstReconcileMsByShard[k] ?? Number.NaN)) })),
       writes: total(later.restart.writes), ...describe(later.restart, managedObjects),
     },
@@ -691,7 +712,7 @@ type Results = {
   shards?: { count: number; exactlyOnce: ReturnType<typeof exactlyOnce> };
   memoryByShard?: Record<string, Record<string, Record<string, number>>>;
   unrelatedSecrets?: { count: number; ofOneMiB: number; rssBefore: number; rssAfter: number; rssDelta: number; heapUsedDelta: number; byShard?: Record<string, { rssDelta: number }> };
-  restart: { objects: number; readyzMs: number; firstReconcileMs: number; quietMs: number; writes: number; firstReconcileMsByShard?: Record<string, number> } & ReturnType<typeof describe>;
+  restart: { objects: number; readyzMs: number; firstReconcileMs: number; quietMs: number; workersStartedMs: Record<string, number>; writes: number; firstReconcileMsByShard?: Record<string, number> } & ReturnType<typeof describe>;
   idle: { objects: number; periodMs: number; periods: number; writes: number; mutatingCalls: number; readsPerObjectPerPeriod: number; pollsOfRunsAndJobs: Record<string, number> };
   options: { k3Qps: number | string; workers: number; nodeOptions: string; shards?: number; floorWorkers?: number; floorK3Qps?: number };
   machine: { loadAverageAtEnd: number[] };
@@ -756,6 +777,7 @@ function markdown(r: Results): string {
     ...sharded.memory,
     ...secretsRows(r, sum),
     restartRow(r),
+    ["restart: each controller's workers started (its own caches synced), from process start", Object.entries(r.restart.workersStartedMs).map(([c, ms]) => `${c} ${s(ms)}`).join(", ") || "none logged"],
     ["restart: apiserver writes; K3 calls per object", `${r.restart.writes}; ${r.restart.callsPerObject} (${kv(r.restart.callsByRpc)})`],
     [`idle ${r.idle.periods} × ${s(r.idle.periodMs)}: apiserver writes, mutating K3 calls`, `${r.idle.writes}, ${r.idle.mutatingCalls}`],
     ["idle: K3 reads per object per period", String(r.idle.readsPerObjectPerPeriod)],

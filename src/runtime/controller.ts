@@ -36,8 +36,9 @@ export type Watch = {
       owners(obj: KubeObject): string[];
     }
 );
-/** Something the manager starts after the caches synced and stops before they stop. */
+/** Something the manager starts with its informers (it waits itself for the caches it reads) and stops before they stop. */
 export interface Runnable {
+  /** Starts it; the manager calls it as the informers start, so it waits itself for the caches it reads. */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** true once it can serve (for /readyz); true unless given */

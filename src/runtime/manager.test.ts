@@ -8,7 +8,7 @@ const widgets: ResourceType = { group: "test.k3.dodil.io", version: "v1", plural
 const gadgets: ResourceType = { ...widgets, plural: "gadgets", kind: "Gadget" };
 
 describe("Manager", () => {
-  it("hands out one informer per resource type, lists each once, and starts runnables only after every cache synced", async () => {
+  it("hands out one informer per resource type, lists each once; a runnable that waits for the caches it reads sees them synced", async () => {
     const kube = new FakeKube();
     kube.seed(widgets, { metadata: { namespace: "n", name: "w" } });
     const manager = new Manager({ kube });
@@ -18,9 +18,9 @@ describe("Manager", () => {
     expect(b).not.toBe(a);
     const order: string[] = [];
     manager.add({
-      start: () => {
+      start: async () => {
+        await Promise.all([a.waitForSync(), b.waitForSync()]);
         order.push(`start: widgets cached=${a.keys().join(",")} gadgets synced=${b.hasSynced()}`);
-        return Promise.resolve();
       },
       stop: () => (order.push("stop"), Promise.resolve()),
     });
@@ -30,6 +30,36 @@ describe("Manager", () => {
     expect(() => manager.informerFor(CoreSecretLike)).toThrow(/after the manager started/);
     await manager.stop();
     expect(order).toEqual(["start: widgets cached=n/w gadgets synced=true", "stop"]);
+  });
+
+  it("starts runnables with the informers: one that reads only widgets runs while gadgets are still being listed", async () => {
+    const kube = new FakeKube();
+    kube.seed(widgets, { metadata: { namespace: "n", name: "w" } });
+    let releaseGadgets!: () => void;
+    const gadgetsListed = new Promise<void>((resolve) => (releaseGadgets = resolve));
+    const list = kube.list.bind(kube);
+    // The gadgets list answers only when the test says so: a large kind still being listed.
+    kube.list = async (rt: ResourceType, options?: Parameters<FakeKube["list"]>[1]) => {
+      if (rt.plural === gadgets.plural) await gadgetsListed;
+      return list(rt, options);
+    };
+    const manager = new Manager({ kube });
+    const a = manager.informerFor<KubeObject>(widgets);
+    const b = manager.informerFor<KubeObject>(gadgets);
+    const started: string[] = [];
+    const stop = (): Promise<void> => Promise.resolve();
+    manager.add({ start: async () => { await a.waitForSync(); started.push(`widgets reader (gadgets synced=${b.hasSynced()})`); }, stop });
+    manager.add({ start: async () => { await b.waitForSync(); started.push("gadgets reader"); }, stop });
+    let managerStarted = false;
+    const starting = manager.start().then(() => (managerStarted = true));
+    await vi.waitFor(() => expect(started).toEqual(["widgets reader (gadgets synced=false)"]));
+    expect(managerStarted).toBe(false);
+    expect(manager.hasSynced()).toBe(false);
+    releaseGadgets();
+    await starting;
+    expect(started).toEqual(["widgets reader (gadgets synced=false)", "gadgets reader"]);
+    expect(manager.hasSynced()).toBe(true);
+    await manager.stop();
   });
 
   it("applies its label selector per resource type (a shard's) to every informer of that type, and keeps metadata-only informers apart", async () => {

@@ -23,9 +23,9 @@ export type SharedInformerOptions = Pick<InformerOptions, "labelSelector" | "fie
 
 /**
  * Owns what controllers share: one informer per resource type (and selector), started and
- * stopped once, and the runnables (controllers) that read them. `start` starts every informer,
- * waits until all listed once, then starts the runnables; `stop` stops runnables first (in-flight
- * work finishes against live caches), then informers.
+ * stopped once, and the runnables (controllers) that read them. `start` starts every informer
+ * and every runnable together, each runnable waiting for the caches it reads; `stop` stops
+ * runnables first (in-flight work finishes against live caches), then informers.
  */
 export class Manager {
   private readonly informers = new Map<string, Informer<KubeObject>>();
@@ -51,18 +51,25 @@ export class Manager {
     return informer as unknown as Informer<T>;
   }
 
-  /** Adds a runnable started after the caches synced. */
+  /** Adds a runnable; it is started with the informers and waits itself for the caches it reads (a controller does). */
   add(runnable: Runnable): void {
     this.runnables.push(runnable);
   }
 
-  /** Starts informers, waits for their first list, then starts every runnable. */
+  /**
+   * Starts every informer and every runnable at once. Each runnable waits for the caches it
+   * reads (a controller: its own and those it watches), as controller-runtime's controllers do,
+   * so a small kind's controller does not wait for a large kind's list (after a restart with
+   * 10,000 rules, sources and pipelines are reconciled while the rules are still being listed).
+   * Resolves once every cache listed and every runnable started.
+   */
   async start(): Promise<void> {
     this.started = true;
     for (const informer of this.informers.values()) informer.start();
-    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
-    this.logger.info({ informers: this.informers.size }, "caches synced");
-    await Promise.all(this.runnables.map((r) => r.start()));
+    const synced = Promise.all([...this.informers.values()].map((i) => i.waitForSync())).then(() => {
+      this.logger.info({ informers: this.informers.size }, "caches synced");
+    });
+    await Promise.all([synced, ...this.runnables.map((r) => r.start())]);
   }
 
   /** True once every informer listed and every runnable says it is synced. */
