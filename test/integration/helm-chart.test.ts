@@ -351,7 +351,9 @@ describe("the chart's RBAC on a real apiserver", () => {
       expect(conditionOf(obj, "Ready")).toMatchObject({ status: "True" });
       return obj;
     }, 60_000);
-    expect(await probe("/readyz")).toBe(200);
+    // Each controller starts once its own caches synced; /readyz waits for every cache (a list
+    // that met the apiserver still initialising a new CRD's storage retries a moment later).
+    await eventually(async () => expect(await probe("/readyz")).toBe(200));
     // The Argo CD health script reads the operator's real status the same way.
     expect(runHealthScript(readFileSync("deploy/argocd/health.lua", "utf8"), pipeline).status).toBe("Healthy");
 
