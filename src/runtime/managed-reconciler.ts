@@ -221,9 +221,14 @@ export class ManagedReconciler<T extends ManagedObject> {
     const observed = await this.observe(pass, client);
     if (!observed.exists) return this.handleMissing(pass, client);
     if (!observed.upToDate && full) return this.update(pass, client, observed);
+    return this.settle(pass, client, observed.ready ?? available(), full);
+  }
+
+  /** The end of a pass that found the object in sync (or just made it so): after-sync steps when managed fully, requested actions, readiness, the next look. */
+  private async settle(pass: Pass<T>, client: ExternalClient<T>, ready: ConditionLike, full: boolean): Promise<ReconcileResult> {
     if (full) await this.afterSync(pass, client);
     await this.runActions(pass, client.actions ?? []);
-    pass.set(observed.ready ?? available());
+    pass.set(ready);
     pass.set(reconcileSuccess());
     return this.requeueSettled(pass, pass.pollHint);
   }
@@ -435,10 +440,7 @@ export class ManagedReconciler<T extends ManagedObject> {
       for (const cond of created.conditions ?? []) pass.set(cond);
       pass.events.push(...(created.events ?? []));
       pass.poll(created.pollAfterMs);
-      await this.afterSync(pass, client);
-      await this.runActions(pass, client.actions ?? []);
-      pass.set(created.ready);
-      return this.requeueSettled(pass, pass.pollHint);
+      return this.settle(pass, client, created.ready, true);
     }
     pass.set(creating());
     return this.requeue(this.options.afterChangeMs ?? 2_000);
