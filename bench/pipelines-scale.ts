@@ -16,16 +16,15 @@ import { parseArgs } from "node:util";
 import type { K3Pipeline } from "../src/api/gen/index.js";
 import { apiVersion } from "../src/api/keys.js";
 import { parseDuration } from "../src/config.js";
-import { kubectlPath } from "../src/controlplane/binaries.js";
-import { startControlPlane, type ControlPlane } from "../src/controlplane/control-plane.js";
-import { runCommand } from "../src/controlplane/exec.js";
+import type { ControlPlane } from "../src/controlplane/control-plane.js";
 import { K3Resources } from "../src/controllers/resources.js";
-import { isMutatingRpc, startEmulator, type EmulatorHandle } from "../src/emulator/index.js";
-import { createKubeClient, keyOf, type KubeClient, type ResourceType } from "../src/runtime/index.js";
+import { isMutatingRpc, type EmulatorHandle } from "../src/emulator/index.js";
+import { keyOf, type KubeClient, type ResourceType } from "../src/runtime/index.js";
 import { readApiserverWrites, splitWrites, type WriteCounts, type WriteSplit } from "./support/apiserver-writes.js";
 import { buildOperator, startOperatorProcess, summarizeLog, type LogSummary, type OperatorProcess, type ProcessMemory } from "./support/operator-process.js";
 import { countersBetween, sumBy, sumOf, type Sample } from "./support/prometheus-text.js";
 import { ReadyTracker } from "./support/ready-tracker.js";
+import { startBenchServices } from "./support/bench-services.js";
 import { gitCommit } from "./support/git-commit.js";
 
 const { values: opts } = parseArgs({
@@ -199,18 +198,7 @@ async function setUp(): Promise<Bench> {
   log(`scratch folder (operator log): ${scratch}`);
   const compiledMain = opts.tsx ? undefined : await buildOperator();
   log(compiledMain ? `operator compiled to ${compiledMain}` : "operator runs src/main.ts with the tsx loader");
-  const plane = await startControlPlane();
-  cleanups.add("control plane", () => plane.stop());
-  log(`control plane up in ${plane.startupMs} ms`);
-  const emulator = await startEmulator({ timeScale: 0.001 });
-  cleanups.add("emulator", () => emulator.stop());
-  const tokenFile = join(scratch, "k3.token");
-  await writeFile(tokenFile, emulator.mintToken({ tenant: "bench", ttlSeconds: 24 * 3600 }), { mode: 0o600 });
-
-  const crds = fileURLToPath(new URL("../crds/", import.meta.url));
-  await kubectl(plane, ["apply", "--server-side", "-f", crds]);
-  await kubectl(plane, ["wait", "--for=condition=Established", "--timeout=60s", "-f", crds]);
-  const kube = createKubeClient({ kubeconfigPath: plane.kubeconfigPath });
+  const { plane, emulator, kube, tokenFile } = await startBenchServices(cleanups, scratch);
   for (const name of [latencyNamespace, scaleNamespace]) {
     await kube.create(namespaceType, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
   }
@@ -224,11 +212,6 @@ async function setUp(): Promise<Bench> {
   cleanups.add("operator", () => bench.operator.stop());
   log(`operator pid ${bench.operator.pid} ready`);
   return bench;
-}
-
-async function kubectl(plane: ControlPlane, args: string[]): Promise<void> {
-  const result = await runCommand(kubectlPath(), ["--kubeconfig", plane.kubeconfigPath, ...args], { timeoutMs: 120_000 });
-  if (result.exitCode !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr.trim()}`);
 }
 
 /** One apply → Ready measurement: the whole, and the part the apiserver took to accept the create. */

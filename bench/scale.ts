@@ -24,19 +24,18 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { apiVersion, shardLabel } from "../src/api/keys.js";
 import { parseDuration } from "../src/config.js";
-import { kubectlPath } from "../src/controlplane/binaries.js";
-import { startControlPlane, type ControlPlane } from "../src/controlplane/control-plane.js";
-import { runCommand } from "../src/controlplane/exec.js";
+import type { ControlPlane } from "../src/controlplane/control-plane.js";
 import { onParentExit } from "../src/controlplane/processes.js";
 import { K3Resources } from "../src/controllers/resources.js";
-import { isMutatingRpc, startEmulator, type EmulatorHandle } from "../src/emulator/index.js";
-import { createKubeClient, type KubeClient, type ResourceType } from "../src/runtime/index.js";
+import { isMutatingRpc, type EmulatorHandle } from "../src/emulator/index.js";
+import { type KubeClient, type ResourceType } from "../src/runtime/index.js";
 import { cpuSeconds } from "./support/process-cpu.js";
 import { readApiserverCpuSeconds, readApiserverWrites, type WriteCounts } from "./support/apiserver-writes.js";
 import type { FloorConfig } from "./support/floor.js";
 import { buildOperator, startOperatorProcess, summarizeLog, type LogSummary, type OperatorProcess, type ProcessMemory } from "./support/operator-process.js";
 import { countersBetween, sumBy, sumOf, type Sample } from "./support/prometheus-text.js";
 import { ReadyTracker } from "./support/ready-tracker.js";
+import { kubectl, startBenchServices } from "./support/bench-services.js";
 import { gitCommit } from "./support/git-commit.js";
 
 const { values: opts } = parseArgs({
@@ -159,11 +158,6 @@ interface Bench {
   logFiles: string[];
 }
 
-async function kubectl(plane: ControlPlane, args: string[], timeout = 600_000): Promise<void> {
-  const result = await runCommand(kubectlPath(), ["--kubeconfig", plane.kubeconfigPath, ...args], { timeoutMs: timeout });
-  if (result.exitCode !== 0) throw new Error(`kubectl ${args.slice(0, 4).join(" ")} failed: ${result.stderr.trim().slice(0, 2000)}`);
-}
-
 /** Server-side apply, as a user (or a GitOps tool) applies: batches of manifests, a few kubectl processes at once. */
 async function applyAll(b: Bench, label: string, manifests: object[]): Promise<number> {
   const t0 = performance.now();
@@ -186,17 +180,7 @@ async function setUp(): Promise<Bench> {
   const logFiles = shardIndexes.map((k) => join(scratch, k === 0 ? "operator.log" : `operator-${shardName(k)}.log`));
   log(`scratch folder (operator log${shardCount > 1 ? "s" : ""}): ${scratch}`);
   const compiledMain = await buildOperator();
-  const plane = await startControlPlane();
-  cleanups.add("control plane", () => plane.stop());
-  log(`control plane up in ${plane.startupMs} ms`);
-  const emulator = await startEmulator({ timeScale: 0.001 });
-  cleanups.add("emulator", () => emulator.stop());
-  const tokenFile = join(scratch, "k3.token");
-  await writeFile(tokenFile, emulator.mintToken({ tenant: "bench", ttlSeconds: 24 * 3600 }), { mode: 0o600 });
-  const crds = fileURLToPath(new URL("../crds/", import.meta.url));
-  await kubectl(plane, ["apply", "--server-side", "-f", crds]);
-  await kubectl(plane, ["wait", "--for=condition=Established", "--timeout=60s", "-f", crds]);
-  const kube = createKubeClient({ kubeconfigPath: plane.kubeconfigPath });
+  const { plane, emulator, kube, tokenFile } = await startBenchServices(cleanups, scratch);
   for (const name of Object.values(ns)) await kube.create(namespaceType, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
   const tracked = [ns.operator, ns.floor];
   const trackers = {

@@ -2,19 +2,24 @@
 // figures come from the server, not from what a client believes it sent.
 import { kubectlPath } from "../../src/controlplane/binaries.js";
 import { runCommand } from "../../src/controlplane/exec.js";
-import { parsePrometheusText } from "./prometheus-text.js";
+import { parsePrometheusText, type Sample } from "./prometheus-text.js";
 
 const writeVerbs: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
 
 /** Write counts by `resource[/subresource] VERB code`, e.g. `k3pipelines/status PATCH 200`. */
 export type WriteCounts = Record<string, number>;
 
+/** The apiserver's own /metrics, read through kubectl. */
+async function apiserverMetrics(kubeconfigPath: string): Promise<Sample[]> {
+  const result = await runCommand(kubectlPath(), ["--kubeconfig", kubeconfigPath, "get", "--raw", "/metrics"], { timeoutMs: 60_000 });
+  if (result.exitCode !== 0) throw new Error(`cannot read the apiserver's metrics: ${result.stderr.trim()}`);
+  return parsePrometheusText(result.stdout);
+}
+
 /** Reads the apiserver's write counters for `resources` (plural names, e.g. k3pipelines, events). */
 export async function readApiserverWrites(options: { kubeconfigPath: string; resources: readonly string[] }): Promise<WriteCounts> {
-  const result = await runCommand(kubectlPath(), ["--kubeconfig", options.kubeconfigPath, "get", "--raw", "/metrics"], { timeoutMs: 60_000 });
-  if (result.exitCode !== 0) throw new Error(`cannot read the apiserver's metrics: ${result.stderr.trim()}`);
   const counts: WriteCounts = {};
-  for (const s of parsePrometheusText(result.stdout)) {
+  for (const s of await apiserverMetrics(options.kubeconfigPath)) {
     if (s.name !== "apiserver_request_total") continue;
     const { resource = "", subresource = "", verb = "", code = "" } = s.labels;
     if (!options.resources.includes(resource) || !writeVerbs.has(verb)) continue;
@@ -26,9 +31,7 @@ export async function readApiserverWrites(options: { kubeconfigPath: string; res
 
 /** CPU seconds the apiserver has used so far (its own process_cpu_seconds_total). */
 export async function readApiserverCpuSeconds(kubeconfigPath: string): Promise<number> {
-  const result = await runCommand(kubectlPath(), ["--kubeconfig", kubeconfigPath, "get", "--raw", "/metrics"], { timeoutMs: 60_000 });
-  if (result.exitCode !== 0) throw new Error(`cannot read the apiserver's metrics: ${result.stderr.trim()}`);
-  return parsePrometheusText(result.stdout).find((s) => s.name === "process_cpu_seconds_total")?.value ?? Number.NaN;
+  return (await apiserverMetrics(kubeconfigPath)).find((s) => s.name === "process_cpu_seconds_total")?.value ?? Number.NaN;
 }
 
 /** The writes of `counts` the operator made, split the way the benchmark reports them. */
